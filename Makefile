@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh Linux machine with Python 3.11+:
+#   make demo   -> .venv, runtime packages, the main job on the built-in demo data
+#   make test   -> .venv, runtime + test packages, the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_ROSTER := processor/demo/danh_sach_don_vi.csv
+
+.PHONY: demo test lint docs-image clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/python run.py template --roster $(DEMO_ROSTER)
+
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+# The README's picture of the scoring sheet (needs LibreOffice and poppler-utils).
+docs-image: $(VENV)/.runtime
+	$(BIN)/python tools/render_template_image.py docs/mau_cham_diem.png
+
+clean:
+	rm -rf $(VENV) output/* input_templates/*.xlsx input_templates/20*

@@ -1,0 +1,39 @@
+"""Dates as Vietnamese officials type them: dd/mm/yyyy first, ISO accepted."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_VN = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_WORDS = re.compile(
+    r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE
+)
+
+
+def parse_vn_date(text: str) -> date | None:
+    """dd/mm/yyyy (also with . or -), yyyy-mm-dd, or 'ngày 15 tháng 01 năm 2026'; else None."""
+    for pattern, order in ((_ISO, (0, 1, 2)), (_VN, (2, 1, 0)), (_WORDS, (2, 1, 0))):
+        m = pattern.search(text) if pattern is _WORDS else pattern.match(text)
+        if m:
+            parts = [int(g) for g in m.groups()]
+            try:
+                return date(parts[order[0]], parts[order[1]], parts[order[2]])
+            except ValueError:
+                return None
+    return None
+
+
+def format_vn_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def end_of_first_quarter(year: int) -> date:
+    """Units report on a year no later than the first quarter of the next (TT22, Điều 7)."""
+    return date(year + 1, 3, 31)
+
+
+def default_report_year(today: date | None = None) -> int:
+    """Units report in Q1 on the previous calendar year."""
+    return (today or date.today()).year - 1
