@@ -19,11 +19,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from processor.filler import fill_template, submission_values  # noqa: E402
-from processor.layout import SHEET_SCORES, build_layout  # noqa: E402
-from processor.rubric import load_rubric  # noqa: E402
-from processor.settings import load_settings  # noqa: E402
-from processor.template import TemplateRequest, write_template  # noqa: E402
+from processor.filler import fill_template, submission_values
+from processor.layout import SHEET_SCORES, build_layout
+from processor.rubric import load_rubric
+from processor.settings import load_settings
+from processor.template import TemplateRequest, write_template
 
 REFERENCE = Path(__file__).resolve().parent.parent / "processor" / "demo" / "reference_2021.yaml"
 
