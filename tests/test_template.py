@@ -208,3 +208,13 @@ def test_evidence_column_is_wrapped_text(blank, layout):
     cell = ws[layout.evidence_cell("1a").a1]
     assert cell.alignment.wrap_text and cell.number_format == "@"
     assert ws.cell(layout.row_of("1a").row + 1, COL_EVIDENCE + 1).protection.locked is False
+
+
+def test_readme_documents_every_defined_name(layout):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in layout.defined_names():
+        token = name if not name.startswith(("diem_", "minh_chung_")) else name.rsplit("_", 1)[0] + "_<mã>"
+        assert f"`{token}`" in readme, name
+    line = next(x for x in readme.splitlines() if x.startswith("| `diem_<mã>`"))
+    listed = line.split("∈")[1].split("`")[1].split()
+    assert listed == [leaf.id for leaf in layout.rubric.leaves]
