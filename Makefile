@@ -4,7 +4,6 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DEMO_ROSTER := processor/demo/danh_sach_don_vi.csv
 
 .PHONY: demo test lint docs-image clean
 
@@ -22,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 demo: $(VENV)/.runtime
-	$(BIN)/python run.py template --roster $(DEMO_ROSTER)
+	$(BIN)/python run.py demo
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

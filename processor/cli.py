@@ -15,7 +15,7 @@ from typing import TextIO
 from processor.dates import default_report_year
 from processor.errors import DvhtError, UsageError
 
-EXIT_OK, EXIT_STRICT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -72,7 +72,34 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp, nơi nhận, mật khẩu khoá trang)")
     t.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
     t.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
+
+    p = sub.add_parser("process", help="đọc, kiểm tra và tổng hợp các phiếu đơn vị gửi về",
+                       description="Đọc mọi sổ tính trong THƯ_MỤC_HỒ_SƠ (cả thư mục con), kiểm tra, tính lại "
+                       "điểm và xếp loại, ghi sổ tổng hợp TongHop_DVHT_<năm>.xlsx.")
+    p.add_argument("input_dir", type=Path, metavar="THƯ_MỤC_HỒ_SƠ", help="thư mục chứa các tệp đơn vị gửi về")
+    _batch_options(p)
+    p.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị (.csv hoặc .xlsx)")
+    p.add_argument("--deadline", metavar="NGÀY",
+                   help="hạn nộp, dạng dd/mm/yyyy hoặc yyyy-mm-dd (mặc định: theo cấu hình, hoặc 31/03 năm sau)")
+    p.add_argument("--year", type=int, default=default_report_year(), metavar="NĂM",
+                   help="năm đánh giá (mặc định: năm trước, %(default)s)")
+    p.add_argument("--strict", action="store_true",
+                   help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
+
+    d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn",
+                       description="Tạo bộ hồ sơ mẫu của 40 đơn vị (có lỗi thường gặp) rồi chạy tổng hợp.")
+    _batch_options(d)
     return parser
+
+
+def _batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("output"), metavar="THƯ_MỤC",
+                   help="thư mục ghi kết quả (mặc định: %(default)s)")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="số tiến trình đọc tệp song song (mặc định: 0 = mọi lõi CPU)")
+    p.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp mặc định)")
+    p.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
+    p.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -90,9 +117,20 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if debug:
             traceback.print_exc(file=err)
         return EXIT_USAGE
+    except OSError as exc:
+        print(f"Lỗi: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=err)
+        if debug:
+            traceback.print_exc(file=err)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; kết quả cũ (nếu có) được giữ nguyên.", file=err)
         return 130
+    except Exception as exc:  # a bug: one line for the official, the traceback for the maintainer
+        print(f"Lỗi nội bộ của phần mềm ({type(exc).__name__}). Chạy lại với --debug để xem chi tiết "
+              "và gửi cho người bảo trì.", file=err)
+        if debug:
+            traceback.print_exc(file=err)
+        return EXIT_INTERNAL
 
 
 def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
@@ -118,4 +156,58 @@ def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"template": _cmd_template}
+def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
+    from processor.dates import parse_vn_date
+    from processor.roster import load_roster
+    from processor.settings import load_settings
+
+    if not args.input_dir.is_dir():
+        raise UsageError(f"không tìm thấy thư mục hồ sơ {args.input_dir}")
+    if args.roster is not None and not args.roster.is_file():
+        raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    if args.workers < 0:
+        raise UsageError("--workers phải là số không âm")
+    deadline = None
+    if args.deadline:
+        deadline = parse_vn_date(args.deadline)
+        if deadline is None:
+            raise UsageError(f"hạn nộp '{args.deadline}' không phải ngày hợp lệ (dạng dd/mm/yyyy hoặc yyyy-mm-dd)")
+    else:
+        deadline = load_settings(args.config).deadline_for(args.year)
+    roster = tuple(load_roster(args.roster)) if args.roster else ()
+    code = _run_batch(args, out, args.input_dir, args.year, roster, args.roster, deadline)
+    return code if args.strict else EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from processor.demo_data import build_demo
+    from processor.layout import build_layout
+    from processor.roster import load_roster
+    from processor.rubric import load_rubric
+
+    demo = build_demo(args.out / "du_lieu_mau", build_layout(load_rubric(args.rubric)))
+    print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
+    _run_batch(args, out, demo.input_dir, demo.year, tuple(load_roster(demo.roster)), demo.roster, demo.deadline)
+    return EXIT_OK
+
+
+def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple,  # type: ignore[type-arg]
+               roster_path: Path | None, deadline: object) -> int:
+    """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing."""
+    from processor.batch import BatchOptions, run_batch
+    from processor.console import Progress, safe_line, summary_lines
+    from processor.publish import publish
+    from processor.rubric import load_rubric
+
+    options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
+                           roster=roster, roster_path=roster_path, deadline=deadline,  # type: ignore[arg-type]
+                           workers=args.workers)
+    result = run_batch(options, progress=Progress())
+    published = publish(result)
+    for line in summary_lines(published.summary, published.paths):
+        print(safe_line(line), file=out)
+    incomplete = any(u.status != "valid" for u in published.summary.units)
+    return EXIT_STRICT if incomplete else EXIT_OK
+
+
+_COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo}

@@ -67,3 +67,54 @@ def libreoffice_convert(files: Iterable[Path], out_dir: Path, target: str, profi
     cmd = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
            "--convert-to", target, "--outdir", str(out_dir), *map(str, files)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+
+
+def full_scores(rubric: Rubric) -> dict[str, float]:
+    return {leaf.id: leaf.max for leaf in rubric.leaves}
+
+
+@pytest.fixture
+def make_submission(tmp_path: Path, layout: Layout, settings: Settings, rubric: Rubric) -> Callable[..., Path]:
+    """A returned workbook built through the real template writer and filled by name.
+
+    Defaults to a perfect submission (every leaf at its maximum, evidence everywhere);
+    keyword arguments override identity fields, scores or evidence.
+    """
+    templates: dict[tuple[int, str], Path] = {}
+
+    def make(name: str = "don_vi.xlsx", *, folder: Path | None = None, year: int = 2025,
+             unit: Unit | None = None, scores: dict[str, Any] | None = None,
+             evidence: dict[str, Any] | None = None, narrative: dict[str, Any] | None = None,
+             **identity: Any) -> Path:
+        from processor.filler import fill_template, submission_values
+
+        key = (year, unit.code if unit else "")
+        if key not in templates:
+            request = TemplateRequest(layout=layout, settings=settings, year=year, unit=unit,
+                                      generated_at=FIXED_TIME)
+            templates[key] = write_template(tmp_path / "_mau" / f"{year}_{key[1]}.xlsx", request)
+        ident: dict[str, Any] = {"ten_don_vi": "Sở Nội vụ", "ma_don_vi": "SNV", "nam_danh_gia": year,
+                                 "ngay_bao_cao": "15/01/2026", "nguoi_ky": "Nguyễn Văn A",
+                                 "chuc_vu_nguoi_ky": "Giám đốc"}
+        if unit:
+            ident.pop("ten_don_vi")
+            ident.pop("ma_don_vi")
+        ident.update(identity)
+        all_scores = {**full_scores(rubric), **(scores or {})}
+        all_evidence = {leaf.id: f"Quyết định số {i + 1}/QĐ ngày 02/3/{year}" for i, leaf in enumerate(rubric.leaves)}
+        all_evidence.update(evidence or {})
+        values = submission_values(ident, all_scores, all_evidence, narrative or {"kien_nghi": "Không"})
+        values = {k: v for k, v in values.items() if v is not None}
+        return fill_template(templates[key], (folder or tmp_path / "ho_so") / name, values)
+
+    return make
+
+
+def edit_workbook(path: Path, change: Callable[[Any], None]) -> Path:
+    """Alter a filled workbook the way a unit can (protection ignored), saving in place."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    change(wb)
+    wb.save(path)
+    return path

@@ -1,0 +1,87 @@
+"""The built-in demo, end to end: the golden check, and LibreOffice opening the result."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from processor.cli import main
+from tests.conftest import libreoffice_convert
+
+GOLDEN = Path(__file__).parent / "golden" / "demo.json"
+SHEETS = ["Tổng hợp", "Chi tiết", "Thống kê", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert main(["demo", "--out", str(out), "--workers", "2"], stdout=stdout, stderr=stderr) == 0, stderr.getvalue()
+    assert "TongHop_DVHT_2025.xlsx" in stdout.getvalue()
+    return out
+
+
+def rows(path: Path, sheet: str) -> list[list]:
+    return [[v.isoformat() if hasattr(v, "isoformat") else v for v in r]
+            for r in openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def digest(workbook: Path) -> dict[str, list]:
+    """What must not change between runs: everything but hashes, byte sizes and paths."""
+    files = [[r[0], r[3], r[4], r[5]] for r in rows(workbook, "Tệp đã nhận")]
+    return {
+        "Tổng hợp": rows(workbook, "Tổng hợp"),
+        "Chi tiết": rows(workbook, "Chi tiết"),
+        "Thống kê": rows(workbook, "Thống kê"),
+        "Lỗi và cảnh báo": rows(workbook, "Lỗi và cảnh báo"),
+        "Tệp đã nhận": files,
+        "Chưa nộp": rows(workbook, "Chưa nộp"),
+    }
+
+
+def to_json(data: dict[str, list]) -> str:
+    """One row per line, so a reviewer reads the golden file like the sheet itself."""
+    sheets = [
+        f"  {json.dumps(name, ensure_ascii=False)}: [\n"
+        + ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in body) + "\n  ]"
+        for name, body in data.items()
+    ]
+    return "{\n" + ",\n".join(sheets) + "\n}\n"
+
+
+def test_demo_matches_the_reviewed_golden_result(demo_out):
+    actual = digest(demo_out / "TongHop_DVHT_2025.xlsx")
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(to_json(actual), encoding="utf-8")
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    for sheet, body in expected.items():
+        assert actual[sheet] == body, sheet
+
+
+def test_demo_has_every_class_and_the_expected_cases(demo_out):
+    summary = {r[0]: r for r in rows(demo_out / "TongHop_DVHT_2025.xlsx", "Tổng hợp")[1:]}
+    classes = {r[8] for r in summary.values()}
+    assert {"Tốt", "Khá", "Trung bình", "Không đạt"} <= classes
+    assert summary["SNV"][3] == "Cần sửa" and summary["SNV"][8] is None and summary["SNV"][7] == 105
+    assert [code for code, r in summary.items() if r[3] == "Chưa nộp"] == ["HCCB", "X017"]
+    assert summary["TTGDNN"][13] == "Không"
+    issues = rows(demo_out / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")
+    snv = [r for r in issues if r[0].endswith("SNV_DVHT_2025.xlsx") and r[4] == "Lỗi"]
+    assert [(r[2], r[3], r[5]) for r in snv] == [("Chấm điểm", "D25", "score-above-max")]
+    assert "tối đa là 5" in snv[0][6]
+    outcomes = {r[0]: r[4] for r in rows(demo_out / "TongHop_DVHT_2025.xlsx", "Tệp đã nhận")[1:]}
+    assert outcomes["So_ban_nganh/STC_DVHT_2025_lan1.xlsx"] == "Bị thay thế"
+    assert outcomes["So_ban_nganh/~$SYT_DVHT_2025.xlsx"] == "Bỏ qua"
+
+
+def test_consolidated_workbook_opens_in_libreoffice(demo_out, tmp_path):
+    libreoffice_convert([demo_out / "TongHop_DVHT_2025.xlsx"], tmp_path / "lo", "xlsx", tmp_path / "profile")
+    wb = openpyxl.load_workbook(tmp_path / "lo" / "TongHop_DVHT_2025.xlsx")
+    assert wb.sheetnames == SHEETS
+    for name in SHEETS:
+        assert wb[name].max_row > 1, name
