@@ -36,14 +36,14 @@ def workbook_name(year: int) -> str:
 
 
 def write_workbook(result: BatchResult, summary: Summary, target: Path,
-                   html_pages: dict[str, str] | None = None) -> Path:
+                   unit_pages: list[str] | None = None) -> Path:
     """Write to a temporary file beside target, then replace target in one step."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".tmp_", suffix=".xlsx", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _Writer(result, summary, html_pages or {}).write(tmp)
+        _Writer(result, summary, unit_pages or []).write(tmp)
         try:
             os.replace(tmp, target)
         except PermissionError:
@@ -57,8 +57,8 @@ def write_workbook(result: BatchResult, summary: Summary, target: Path,
 
 
 class _Writer:
-    def __init__(self, result: BatchResult, summary: Summary, html_pages: dict[str, str]) -> None:
-        self.result, self.summary, self.pages = result, summary, html_pages
+    def __init__(self, result: BatchResult, summary: Summary, unit_pages: list[str]) -> None:
+        self.result, self.summary, self.pages = result, summary, unit_pages
         self.t = report_texts()
         self.rubric = result.options.rubric
 
@@ -144,28 +144,28 @@ class _Writer:
         headers = [self._col(k) for k in ("code", "name", "group", "status")] + \
             [self._criterion_header(cid) for cid in top] + \
             [self._col(k) for k in ("total", "class", "errors", "warnings", "report_date", "on_time",
-                                    "in_roster", "file")]
+                                    "in_roster", "file", "page")]
         rows = [
             [u.code, u.name, u.group, u.status_label, *(u.scores[cid] for cid in top), u.scores[TOTAL],
              u.class_label, u.errors if u.submission else None, u.warnings if u.submission else None,
-             u.report_date, u.on_time, u.in_roster, u.file]
+             u.report_date, u.on_time, u.in_roster, u.file, None]
             for u in self.summary.units
         ]
-        widths = [12, 42, 24, 11, *(10 for _ in top), 10, 12, 8, 10, 12, 9, 11, 48]
+        widths = [12, 42, 24, 11, *(10 for _ in top), 10, 12, 8, 10, 12, 9, 11, 48, 16]
         formats: list[str | None] = [None, "wrap", "wrap", None, *("number" for _ in top), "number",
-                                     None, "int", "int", "date", None, None, None]
+                                     None, "int", "int", "date", None, None, None, None]
         self._table(ws, headers, rows, widths, formats)
         bands = [b.label for b in self.rubric.bands]
-        class_col, status_col, file_col = headers.index(self._col("class")), 3, len(headers) - 1
+        class_col, status_col, page_col = headers.index(self._col("class")), 3, len(headers) - 1
         for r, u in enumerate(self.summary.units, 1):
             if u.class_label in bands:
                 ws.write_string(r, class_col, u.class_label,
                                 self.f[f"class_{min(bands.index(u.class_label), len(CLASS_COLOURS) - 1)}"])
             if u.status in STATUS_COLOURS:
                 ws.write_string(r, status_col, u.status_label, self.f[f"status_{u.status}"])
-            page = self.pages.get(u.code or u.name)
-            if page:
-                ws.write_url(r, file_col, page, self.f["link"], string=u.file or page)
+            if r - 1 < len(self.pages):  # relative, so the link survives copying the output folder
+                ws.write_url(r, page_col, "external:" + self.pages[r - 1], self.f["link"],
+                             string=self.t["page_link"])
 
     def _detail(self, ws: Worksheet) -> None:
         leaves = [leaf.id for leaf in self.rubric.leaves]
