@@ -6,10 +6,8 @@ temporary file or folder that replaces the previous output when complete.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,16 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from processor.discover import discover
+from processor.guards import Limits
 from processor.layout import Layout, build_layout
 from processor.read import read_file
 from processor.records import FileResult, FoundFile
 from processor.resolve import Resolution, resolve
 from processor.roster import Unit
 from processor.rubric import Rubric
+from processor.runner import run_files
 from processor.score import score_units
 from processor.validate import CheckContext, validate
-
-INLINE_LIMIT = 32  # below this many files a process pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,7 @@ class BatchOptions:
     roster_path: Path | None = None
     deadline: date | None = None
     workers: int = 0  # 0: all cores
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class BatchResult:
 
 def process_file(found: FoundFile, ctx: CheckContext) -> FileResult:
     """The per-file step: path in, record out. Pure, so it can run in a process pool."""
-    return validate(read_file(found, ctx.rubric), ctx)
+    return validate(read_file(found, ctx.rubric, ctx.limits), ctx)
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None) -> BatchResult:
@@ -70,9 +69,9 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     timings["discover"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline)
+    ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits)
     to_read = [f for f in found if f.skip_reason is None]
-    results = list(_process_all(to_read, ctx, options.workers, progress))
+    results = run_files(to_read, ctx, options.workers, progress)
     timings["read_validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -83,20 +82,3 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings)
 
-
-def _process_all(files: list[FoundFile], ctx: CheckContext, workers: int,
-                 progress: Callable[[int, int], None] | None) -> Iterator[FileResult]:
-    workers = workers or os.cpu_count() or 1
-    total = len(files)
-    if workers == 1 or total < INLINE_LIMIT:
-        for i, found in enumerate(files, 1):
-            yield process_file(found, ctx)
-            if progress:
-                progress(i, total)
-        return
-    chunk = max(1, min(64, total // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, result in enumerate(pool.map(process_file, files, [ctx] * total, chunksize=chunk), 1):
-            yield result
-            if progress:
-                progress(i, total)

@@ -9,18 +9,23 @@ function never raises: any failure becomes an issue on the record.
 from __future__ import annotations
 
 import hashlib
+import html
 import io
-from pathlib import Path
+import re
+import zipfile
+from dataclasses import replace
 from typing import Any
 
 from python_calamine import CalamineWorkbook, PasswordError
 
+from processor.guards import Limits, check_bytes, check_size
 from processor.issues import Issue, make_issue
 from processor.layout import (
     COL_LABEL,
     COL_MAX,
     COL_SCORE,
     COL_TT,
+    FORMAT_VERSION,
     SHEET_IDENTITY,
     SHEET_META,
     SHEET_REPORT,
@@ -36,12 +41,20 @@ from processor.rubric import Rubric
 REQUIRED_SHEETS = tuple(s for s in SHEETS if s != SHEET_META)
 
 
-def read_file(found: FoundFile, rubric: Rubric) -> RawSubmission:
+def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) -> RawSubmission:
+    limits = limits or Limits()
+    refusal = check_size(found.rel, found.size, limits)
+    if refusal:
+        return RawSubmission(rel=found.rel, size=found.size, sha256="", mtime=found.mtime, issues=(refusal,))
     try:
-        data = Path(found.path).read_bytes()
+        with open(found.path, "rb") as fh:  # read-only, and never more than the limit
+            data = fh.read(limits.max_file_bytes + 1)
     except OSError as exc:
         return _unreadable(found, "", 0, f"không mở được tệp: {exc.strerror or exc}")
     sha256 = hashlib.sha256(data).hexdigest()
+    refusal = check_size(found.rel, len(data), limits) or check_bytes(found.rel, data, limits)
+    if refusal:
+        return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime, issues=(refusal,))
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
@@ -50,9 +63,73 @@ def read_file(found: FoundFile, rubric: Rubric) -> RawSubmission:
         return _unreadable(found, sha256, len(data), _describe(exc))
     try:
         with workbook:
-            return _read_workbook(workbook, found, sha256, len(data), rubric)
+            raw = _read_workbook(workbook, found, sha256, len(data), rubric)
+    except PasswordError:
+        return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime,
+                             issues=(make_issue("file-encrypted", found.rel),))
     except Exception as exc:
         return _unreadable(found, sha256, len(data), _describe(exc))
+    return _with_empty_score_cells_explained(raw, data, rubric)
+
+
+def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: Rubric) -> RawSubmission:
+    """A score cell calamine reads as empty may hold a formula or an error such as #REF!.
+
+    Only then, and only for .xlsx/.xlsm, look at the sheet's XML to tell the unit which.
+    """
+    empty = [leaf.id for leaf in rubric.leaves if raw.values.get(f"score.{leaf.id}", None) == ""]
+    if not empty or not data.startswith(b"PK"):
+        return raw
+    layout = build_layout(rubric, raw.meta.get("template_format") or FORMAT_VERSION) \
+        if (raw.meta.get("template_format") or FORMAT_VERSION) in known_format_versions() else build_layout(rubric)
+    cells = {layout.score_cell(cid).a1: cid for cid in empty}
+    found = sheet_cells_xml(data, SHEET_SCORES, set(cells))
+    if not found:
+        return raw
+    values = dict(raw.values)
+    for a1, detail in found.items():
+        values[f"xml.{cells[a1]}"] = detail
+    return replace(raw, values=values)
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+
+
+def sheet_cells_xml(data: bytes, sheet_name: str, wanted: set[str]) -> dict[str, str]:
+    """For the wanted cells of one sheet of an .xlsx: 'formula:<f>' or 'error:<value>'."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+    escaped = html.escape(sheet_name, quote=True).encode("utf-8")
+    sheet = re.search(rb'<sheet [^>]*name="' + re.escape(escaped) + rb'"[^>]*r:id="([^"]+)"', book)
+    if not sheet:
+        return {}
+    target = re.search(rb'<Relationship [^>]*Id="' + re.escape(sheet.group(1)) + rb'"[^>]*Target="([^"]+)"', rels) \
+        or re.search(rb'<Relationship [^>]*Target="([^"]+)"[^>]*Id="' + re.escape(sheet.group(1)) + rb'"', rels)
+    if not target:
+        return {}
+    path = target.group(1).decode("utf-8").lstrip("/")
+    path = path if path.startswith("xl/") else f"xl/{path}"
+    try:
+        xml = archive.read(path)
+    except KeyError:
+        return {}
+    found: dict[str, str] = {}
+    for match in _CELL.finditer(xml):
+        a1 = match.group(1).decode("ascii")
+        if a1 not in wanted:
+            continue
+        attrs, inner = match.group(2), match.group(3) or b""
+        formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.DOTALL)
+        value = re.search(rb"<v>(.*?)</v>", inner, re.DOTALL)
+        if b't="e"' in attrs:
+            found[a1] = "error:" + html.unescape((value.group(1) if value else b"#?").decode("utf-8"))
+        elif formula is not None:
+            found[a1] = "formula:" + html.unescape(formula.group(1).decode("utf-8"))
+    return found
 
 
 def _describe(exc: Exception) -> str:

@@ -7,8 +7,6 @@ formula, a link or a guessed number on the department's PC.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +19,6 @@ from xlsxwriter.worksheet import Worksheet
 from processor import __version__
 from processor.batch import BatchResult
 from processor.dates import format_vn_date
-from processor.errors import OutputError
 from processor.report_texts import report_texts
 from processor.score import TOTAL
 from processor.summary import Summary
@@ -37,22 +34,8 @@ def workbook_name(year: int) -> str:
 
 def write_workbook(result: BatchResult, summary: Summary, target: Path,
                    unit_pages: list[str] | None = None) -> Path:
-    """Write to a temporary file beside target, then replace target in one step."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp_", suffix=".xlsx", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        _Writer(result, summary, unit_pages or []).write(tmp)
-        try:
-            os.replace(tmp, target)
-        except PermissionError:
-            raise OutputError(
-                f"Không ghi được {target}: tệp đang mở trong Excel hoặc chương trình khác. "
-                "Hãy đóng tệp rồi chạy lại."
-            ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    """unit_pages: each unit's page, relative to the workbook, in the order of summary.units."""
+    _Writer(result, summary, unit_pages or []).write(target)
     return target
 
 

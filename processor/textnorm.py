@@ -25,6 +25,16 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """NFC for free text (evidence, narrative): line breaks kept, control characters and
+    invisible characters removed, so nothing unprintable reaches a workbook, a page or a log."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
+
+
 def strip_diacritics(text: str) -> str:
     """Remove Vietnamese diacritics; đ/Đ is a letter of its own and needs explicit mapping."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

@@ -9,16 +9,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from processor.dates import format_vn_date, parse_vn_date
+from processor.guards import Limits
 from processor.issues import Issue, format_number, make_issue
 from processor.layout import COL_SCORE, FORMAT_VERSION, Layout, build_layout, known_format_versions
 from processor.records import FileResult, RawSubmission
 from processor.rubric import Rubric, is_multiple
-from processor.textnorm import nfc
+from processor.textnorm import clean_text, nfc
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -27,16 +28,19 @@ TOTAL_LABEL = "tổng cộng"
 
 @dataclass(frozen=True)
 class CheckContext:
+    """Everything the per-file step needs; small and picklable, sent to every worker."""
+
     rubric: Rubric
     year: int
     deadline: date | None
+    limits: Limits = field(default_factory=Limits)
 
 
 def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
     fmt = raw.meta.get("template_format") or FORMAT_VERSION
     layout = build_layout(ctx.rubric, fmt if fmt in known_format_versions() else FORMAT_VERSION)
     issues = list(raw.issues)
-    identity = {k.removeprefix("id."): as_text(v) for k, v in raw.values.items() if k.startswith("id.")}
+    identity = {k.removeprefix("id."): nfc(as_text(v)) for k, v in raw.values.items() if k.startswith("id.")}
     narrative = {k.removeprefix("nar."): as_text(v) for k, v in raw.values.items() if k.startswith("nar.")}
     evidence = {k.removeprefix("evid."): as_text(v) for k, v in raw.values.items() if k.startswith("evid.")}
     scores: dict[str, float | None] = {}
@@ -78,7 +82,7 @@ def as_text(value: Any) -> str:
         return format_vn_date(value.date())
     if isinstance(value, date):
         return format_vn_date(value)
-    return nfc(str(value))
+    return clean_text(str(value))
 
 
 def _check_year(raw: RawSubmission, ctx: CheckContext) -> Iterator[Issue]:
@@ -160,6 +164,11 @@ def _parse_score(raw: RawSubmission, layout: Layout, cid: str, maximum: float,
 
     found: list[Issue] = []
     if value is None or (isinstance(value, str) and not value.strip()):
+        behind = str(raw.values.get(f"xml.{cid}", ""))
+        if behind.startswith("error:"):
+            return None, [issue("score-not-number", gia_tri=_short(behind.removeprefix("error:")))]
+        if behind.startswith("formula:"):
+            return None, [issue("score-formula", gia_tri=f" ={_short(behind.removeprefix('formula:'), 40)}")]
         return None, [issue("score-missing")]
     number = _as_number(value)
     if number is None and isinstance(value, str):

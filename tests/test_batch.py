@@ -203,4 +203,4 @@ def test_workbook_open_in_excel_is_reported(mixed_folder, tmp_path, monkeypatch)
     code, _, err = cli("process", str(mixed_folder), "--out", str(tmp_path / "o"), "--workers", "1")
     assert code == 2
     assert "đang mở trong Excel" in err
-    assert not list((tmp_path / "o").glob(".tmp_*"))
+    assert not list(tmp_path.glob(".dvht-dang-ghi-*"))
