@@ -56,6 +56,7 @@ class _Writer:
         sheets = self.t["sheets"]
         self._summary(wb.add_worksheet(sheets["summary"]))
         self._detail(wb.add_worksheet(sheets["detail"]))
+        self._evidence(wb.add_worksheet(sheets["evidence"]))
         self._stats(wb, wb.add_worksheet(sheets["stats"]))
         self._issues(wb.add_worksheet(sheets["issues"]))
         self._files(wb.add_worksheet(sheets["files"]))
@@ -158,6 +159,14 @@ class _Writer:
                  u.scores[TOTAL], u.class_label] for u in self.summary.units]
         self._table(ws, headers, rows, [12, 40, 22, 11, *(8 for _ in leaves), 10, 12],
                     [None, "wrap", "wrap", None, *("number" for _ in leaves), "number", None])
+
+    def _evidence(self, ws: Worksheet) -> None:
+        headers = [self._col(k) for k in ("code", "name", "group", "criterion", "label", "self_score", "evidence")]
+        rows = [[u.code, u.name, u.group, leaf.id, leaf.label, u.submission.scores.get(leaf.id),
+                 u.submission.evidence.get(leaf.id, "")]
+                for u in self.summary.units if u.submission for leaf in self.rubric.leaves]
+        self._table(ws, headers, rows, [12, 32, 20, 8, 50, 10, 70],
+                    [None, "wrap", "wrap", None, "wrap", "number", "wrap"])
 
     @staticmethod
     def _leaf(u: Any, cid: str) -> float | None:

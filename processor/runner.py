@@ -38,7 +38,19 @@ def _on_alarm(_signum: int, _frame: object) -> None:
     raise _FileTimeout
 
 
+def _die_with_parent() -> None:
+    """On Linux, a worker is killed when the batch process dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _init_worker(limits: Limits) -> None:
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -114,8 +126,9 @@ def run_files(files: list[FoundFile], ctx: FileContext, workers: int,
                         next_chunk += 1
                     finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        index = in_flight.pop(future)
-                        results[index] = future.result()
+                        index = in_flight[future]
+                        results[index] = future.result()  # raises BrokenProcessPool if a worker died
+                        del in_flight[future]
                         done_files += len(results[index])
                         if progress:
                             progress(done_files, len(files))

@@ -14,7 +14,8 @@ from processor.cli import main
 from tests.conftest import libreoffice_convert
 
 GOLDEN = Path(__file__).parent / "golden" / "demo.json"
-SHEETS = ["Tổng hợp", "Chi tiết", "Thống kê", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
+SHEETS = ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị",
+          "Thông tin"]
 
 
 @pytest.fixture(scope="module")
