@@ -8,6 +8,7 @@ change to either is a new format version, and old versions stay readable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from processor.rubric import Criterion, Rubric
 
@@ -97,10 +98,17 @@ class Layout:
     meta: dict[str, Cell]
 
     def row_of(self, criterion_id: str) -> CriterionRow:
-        for r in self.criterion_rows:
-            if r.criterion.id == criterion_id:
-                return r
-        raise KeyError(criterion_id)
+        return self._rows_by_id[criterion_id]
+
+    @cached_property
+    def _rows_by_id(self) -> dict[str, CriterionRow]:
+        return {r.criterion.id: r for r in self.criterion_rows}
+
+    @cached_property
+    def group_leaves(self) -> tuple[tuple[str, Cell, tuple[str, ...]], ...]:
+        """Each group's id, its score cell and the ids of the leaves it sums."""
+        return tuple((r.criterion.id, r.cell(COL_SCORE), tuple(x.id for x in r.criterion.leaves()))
+                     for r in self.criterion_rows if not r.criterion.is_leaf)
 
     def score_cell(self, criterion_id: str) -> Cell:
         return self.row_of(criterion_id).cell(COL_SCORE)
@@ -130,8 +138,12 @@ class Layout:
         return set(self.defined_names().values())
 
 
+@lru_cache(maxsize=32)
 def build_layout(rubric: Rubric, format_version: str = FORMAT_VERSION) -> Layout:
-    """The layout of a format version for a rubric (its rows follow the rubric's criteria)."""
+    """The layout of a format version for a rubric (its rows follow the rubric's criteria).
+
+    Cached: the reader asks for it once per file, and it never changes within a run.
+    """
     if format_version not in _BUILDERS:
         raise KeyError(format_version)
     return _BUILDERS[format_version](rubric)

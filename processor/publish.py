@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from processor.batch import BatchResult
 from processor.console import log_lines, safe_line, summary_lines
 from processor.errors import OutputError
-from processor.report_html import page_names, render_pages, write_pages
+from processor.report_html import page_names, render_index, render_unit_pages, write_pages
 from processor.report_workbook import workbook_name, write_workbook
+from processor.runner import WorkQueue, run_concurrently
 from processor.summary import Summary, summarise
 
 HTML_DIR = "html"
+PAGES_PER_CHUNK = 100
 STAGING_PREFIX = ".dvht-dang-ghi-"
 
 
@@ -29,6 +32,7 @@ class Published:
     workbook: Path
     index: Path
     log: Path
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[Path]:
@@ -38,15 +42,35 @@ class Published:
 def publish(result: BatchResult) -> Published:
     out = result.options.out_dir.resolve()
     year = result.options.year
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     summary = summarise(result)
+    timings["summary"] = time.perf_counter() - clock
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = out.parent / f"{STAGING_PREFIX}{out.name}-{os.getpid()}"
     try:
         staging.mkdir()
         names = page_names(summary.units)
-        write_pages(render_pages(result, summary), staging / HTML_DIR)
-        write_workbook(result, summary, staging / workbook_name(year), [f"{HTML_DIR}/{n}" for n in names])
+        clock = time.perf_counter()
+        html_dir = staging / HTML_DIR
+        html_dir.mkdir()
+        chunks = WorkQueue(len(summary.units), PAGES_PER_CHUNK)
+
+        def pages() -> None:
+            for indices in chunks:
+                write_pages(render_unit_pages(result, summary, names, indices), html_dir)
+
+        def workbook_then_pages() -> None:
+            write_workbook(result, summary, staging / workbook_name(year), [f"{HTML_DIR}/{n}" for n in names])
+            pages()
+
+        # The workbook here while a second process renders pages; both then share what is left.
+        failed = run_concurrently([workbook_then_pages, pages])
+        if failed:
+            raise OutputError("Không ghi được các trang HTML; xem thông báo lỗi phía trên.")
+        write_pages([render_index(result, summary, names)], html_dir)
+        timings["workbook_html"] = time.perf_counter() - clock
         log_name = f"TongHop_DVHT_{year}.log"
         header = [f"Chạy lúc {result.started_at:%d/%m/%Y %H:%M:%S}, thư mục {safe_line(str(result.options.input_dir))}"]
         final = [out / workbook_name(year), out / HTML_DIR / "index.html", out / log_name]
@@ -55,7 +79,7 @@ def publish(result: BatchResult) -> Published:
         _commit(staging, out, [workbook_name(year), HTML_DIR, log_name])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Published(summary=summary, workbook=final[0], index=final[1], log=final[2])
+    return Published(summary=summary, workbook=final[0], index=final[1], log=final[2], timings=timings)
 
 
 def _commit(staging: Path, out: Path, names: list[str]) -> None:

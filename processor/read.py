@@ -16,11 +16,12 @@ import zipfile
 from dataclasses import replace
 from typing import Any
 
-from python_calamine import CalamineWorkbook, PasswordError
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from processor.guards import Limits, check_bytes, check_size
 from processor.issues import Issue, make_issue
 from processor.layout import (
+    COL_EVIDENCE,
     COL_LABEL,
     COL_MAX,
     COL_SCORE,
@@ -57,17 +58,12 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
         return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime, issues=(refusal,))
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PasswordError:
-        return _unreadable(found, sha256, len(data), "tệp có mật khẩu")
-    except Exception as exc:  # calamine raises many types for damaged or foreign files
-        return _unreadable(found, sha256, len(data), _describe(exc))
-    try:
         with workbook:
             raw = _read_workbook(workbook, found, sha256, len(data), rubric)
     except PasswordError:
         return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime,
                              issues=(make_issue("file-encrypted", found.rel),))
-    except Exception as exc:
+    except CalamineError as exc:  # damaged or foreign content; anything else is our bug, see runner
         return _unreadable(found, sha256, len(data), _describe(exc))
     return _with_empty_score_cells_explained(raw, data, rubric)
 
@@ -163,10 +159,11 @@ class _Sheets:
         return self._rows[name]
 
     def value(self, sheet: str, row: int, col: int) -> Any:
-        rows = self.rows(sheet)
-        if row < len(rows) and col < len(rows[row]):
+        rows = self._rows.get(sheet) or self.rows(sheet)
+        try:
             return rows[row][col]
-        return ""
+        except IndexError:
+            return ""
 
 
 def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, size: int,
@@ -236,16 +233,23 @@ def _read_meta(sheets: _Sheets) -> dict[str, str]:
 
 
 def _read_scores(sheets: _Sheets, layout: Layout) -> dict[str, Any]:
+    rows = sheets.rows(SHEET_SCORES)
+    blank = [""] * (COL_EVIDENCE + 1)
+
+    def row_at(r: int) -> list[Any]:
+        row = rows[r] if r < len(rows) else blank
+        return row if len(row) > COL_EVIDENCE else [*row, *blank[len(row):]]
+
     values: dict[str, Any] = {}
     for crow in layout.criterion_rows:
-        cid, r = crow.criterion.id, crow.row
-        values[f"tt.{cid}"] = sheets.value(SHEET_SCORES, r, COL_TT)
-        values[f"label.{cid}"] = sheets.value(SHEET_SCORES, r, COL_LABEL)
-        values[f"max.{cid}"] = sheets.value(SHEET_SCORES, r, COL_MAX)
+        cid, row = crow.criterion.id, row_at(crow.row)
+        values[f"tt.{cid}"] = row[COL_TT]
+        values[f"label.{cid}"] = row[COL_LABEL]
+        values[f"max.{cid}"] = row[COL_MAX]
         if crow.criterion.is_leaf:
-            values[f"score.{cid}"] = sheets.value(SHEET_SCORES, r, COL_SCORE)
-            values[f"evid.{cid}"] = sheets.value(SHEET_SCORES, r, COL_SCORE + 1)
+            values[f"score.{cid}"] = row[COL_SCORE]
+            values[f"evid.{cid}"] = row[COL_EVIDENCE]
         else:
-            values[f"sum.{cid}"] = sheets.value(SHEET_SCORES, r, COL_SCORE)
-    values["sum.total"] = sheets.value(SHEET_SCORES, layout.total_row, COL_SCORE)
+            values[f"sum.{cid}"] = row[COL_SCORE]
+    values["sum.total"] = row_at(layout.total_row)[COL_SCORE]
     return values

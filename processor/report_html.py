@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -158,19 +158,27 @@ def page_names(units: tuple[UnitRow, ...]) -> list[str]:
     return names
 
 
-def render_pages(result: BatchResult, summary: Summary) -> dict[str, str]:
-    """File name -> HTML text, for the index and every unit."""
+def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],
+                      indices: Iterable[int]) -> Iterator[tuple[str, str]]:
+    """(file name, HTML) of the given units, one at a time: 10,000 pages are written as
+    they are rendered, never held in memory together. names: from page_names()."""
     t = report_texts()["html"]
-    env = environment()
+    template = environment().get_template("unit.html")
+    for i in indices:
+        yield names[i], template.render(page=_unit_page(result, summary.units[i]), t=t, assets=assets())
+
+
+def render_index(result: BatchResult, summary: Summary, names: list[str]) -> tuple[str, str]:
+    page = _index_page(result, summary, names)
+    return INDEX, environment().get_template("index.html").render(page=page, t=report_texts()["html"],
+                                                                  assets=assets())
+
+
+def render_pages(result: BatchResult, summary: Summary) -> Iterator[tuple[str, str]]:
+    """Every unit page, then the index."""
     names = page_names(summary.units)
-    unit_template = env.get_template("unit.html")
-    pages = {
-        name: unit_template.render(page=_unit_page(result, u), t=t, assets=assets())
-        for name, u in zip(names, summary.units, strict=True)
-    }
-    pages[INDEX] = env.get_template("index.html").render(page=_index_page(result, summary, names), t=t,
-                                                         assets=assets())
-    return pages
+    yield from render_unit_pages(result, summary, names, range(len(summary.units)))
+    yield render_index(result, summary, names)
 
 
 def _band_index(result: BatchResult, label: str) -> int:
@@ -267,7 +275,7 @@ def _bar_chart(title: str, items: list[tuple[str, int, str]]) -> Chart:
                               for label, n, css in items))
 
 
-def write_pages(pages: dict[str, Any], folder: Path) -> None:
+def write_pages(pages: Iterable[tuple[str, str]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, html in pages.items():
+    for name, html in pages:
         (folder / name).write_text(html, encoding="utf-8")

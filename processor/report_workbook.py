@@ -8,6 +8,7 @@ formula, a link or a guessed number on the department's PC.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,18 @@ def write_workbook(result: BatchResult, summary: Summary, target: Path,
     return target
 
 
+@dataclass(frozen=True)
+class Styled:
+    value: Any
+    fmt: str
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str
+    text: str
+
+
 class _Writer:
     def __init__(self, result: BatchResult, summary: Summary, unit_pages: list[str]) -> None:
         self.result, self.summary, self.pages = result, summary, unit_pages
@@ -49,6 +62,8 @@ class _Writer:
         wb = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "dd/mm/yyyy",
+            # Rows go to disk as they are written: 170,000 evidence rows never sit in memory.
+            "constant_memory": True,
         })
         wb.set_properties({"title": self.t["workbook_title"].format(nam=self.result.options.year),
                            "comments": f"dvht {__version__}"})
@@ -88,9 +103,23 @@ class _Writer:
     # ---- helpers -------------------------------------------------------------------------
 
     def _cell(self, ws: Worksheet, r: int, c: int, value: Any, fmt: str | None = None) -> None:
+        kind = type(value)
+        if kind is str:  # the common case first: 2 million cells at 10,000 units
+            if value:
+                ws.write_string(r, c, value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…",
+                                 self.f[fmt] if fmt else None)
+            return
+        if kind is float or kind is int:
+            ws.write_number(r, c, value, self.f[fmt] if fmt else self.f["int" if kind is int else "number"])
+            return
+        if isinstance(value, Styled):
+            value, fmt = value.value, value.fmt
+        if isinstance(value, Link):
+            ws.write_url(r, c, "external:" + value.target, self.f["link"], string=value.text)
+            return
         fm = self.f[fmt] if fmt else None
         if value is None or value == "":
-            ws.write_blank(r, c, None, fm)
+            return  # an empty cell: nothing to write
         elif isinstance(value, bool):
             ws.write_string(r, c, self.t["answer_yes"] if value else self.t["answer_no"], fm)
         elif isinstance(value, (int, float)):
@@ -109,9 +138,12 @@ class _Writer:
         ws.set_row(first_row, 32)
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
+        column_formats = list(formats) if formats else [None] * len(headers)
+        cell = self._cell
         for r, row in enumerate(rows, first_row + 1):
             for c, value in enumerate(row):
-                self._cell(ws, r, c, value, formats[c] if formats else None)
+                if value is not None and value != "":
+                    cell(ws, r, c, value, column_formats[c])
         ws.freeze_panes(first_row + 1, 0)
         ws.autofilter(first_row, 0, first_row + max(len(rows), 1), len(headers) - 1)
 
@@ -129,27 +161,27 @@ class _Writer:
             [self._criterion_header(cid) for cid in top] + \
             [self._col(k) for k in ("total", "class", "errors", "warnings", "report_date", "on_time",
                                     "in_roster", "file", "page")]
+        bands = [b.label for b in self.rubric.bands]
+
+        def class_cell(label: str) -> Any:
+            return Styled(label, f"class_{min(bands.index(label), len(CLASS_COLOURS) - 1)}") if label in bands \
+                else label
+
+        def status_cell(u: Any) -> Any:
+            return Styled(u.status_label, f"status_{u.status}") if u.status in STATUS_COLOURS else u.status_label
+
+        # Relative links, so they survive copying the output folder elsewhere.
+        pages = self.pages or [None] * len(self.summary.units)
         rows = [
-            [u.code, u.name, u.group, u.status_label, *(u.scores[cid] for cid in top), u.scores[TOTAL],
-             u.class_label, u.errors if u.submission else None, u.warnings if u.submission else None,
-             u.report_date, u.on_time, u.in_roster, u.file, None]
-            for u in self.summary.units
+            [u.code, u.name, u.group, status_cell(u), *(u.scores[cid] for cid in top), u.scores[TOTAL],
+             class_cell(u.class_label), u.errors if u.submission else None, u.warnings if u.submission else None,
+             u.report_date, u.on_time, u.in_roster, u.file, Link(page, self.t["page_link"]) if page else None]
+            for u, page in zip(self.summary.units, pages, strict=True)
         ]
         widths = [12, 42, 24, 11, *(10 for _ in top), 10, 12, 8, 10, 12, 9, 11, 48, 16]
         formats: list[str | None] = [None, "wrap", "wrap", None, *("number" for _ in top), "number",
                                      None, "int", "int", "date", None, None, None, None]
         self._table(ws, headers, rows, widths, formats)
-        bands = [b.label for b in self.rubric.bands]
-        class_col, status_col, page_col = headers.index(self._col("class")), 3, len(headers) - 1
-        for r, u in enumerate(self.summary.units, 1):
-            if u.class_label in bands:
-                ws.write_string(r, class_col, u.class_label,
-                                self.f[f"class_{min(bands.index(u.class_label), len(CLASS_COLOURS) - 1)}"])
-            if u.status in STATUS_COLOURS:
-                ws.write_string(r, status_col, u.status_label, self.f[f"status_{u.status}"])
-            if r - 1 < len(self.pages):  # relative, so the link survives copying the output folder
-                ws.write_url(r, page_col, "external:" + self.pages[r - 1], self.f["link"],
-                             string=self.t["page_link"])
 
     def _detail(self, ws: Worksheet) -> None:
         leaves = [leaf.id for leaf in self.rubric.leaves]
@@ -161,12 +193,11 @@ class _Writer:
                     [None, "wrap", "wrap", None, *("number" for _ in leaves), "number", None])
 
     def _evidence(self, ws: Worksheet) -> None:
-        headers = [self._col(k) for k in ("code", "name", "group", "criterion", "label", "self_score", "evidence")]
-        rows = [[u.code, u.name, u.group, leaf.id, leaf.label, u.submission.scores.get(leaf.id),
-                 u.submission.evidence.get(leaf.id, "")]
+        # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
+        headers = [self._col(k) for k in ("code", "name", "criterion", "self_score", "evidence")]
+        rows = [[u.code, u.name, leaf.id, u.submission.scores.get(leaf.id), u.submission.evidence.get(leaf.id, "")]
                 for u in self.summary.units if u.submission for leaf in self.rubric.leaves]
-        self._table(ws, headers, rows, [12, 32, 20, 8, 50, 10, 70],
-                    [None, "wrap", "wrap", None, "wrap", "number", "wrap"])
+        self._table(ws, headers, rows, [12, 32, 8, 10, 90], [None, None, None, "number", "wrap"])
 
     @staticmethod
     def _leaf(u: Any, cid: str) -> float | None:

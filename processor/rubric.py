@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,21 @@ class Rubric:
     criteria: tuple[Criterion, ...]
     bands: tuple[Band, ...]
 
-    def walk(self) -> list[Criterion]:
-        """Every criterion in the order of the scoring table (a group before its children)."""
-        return [c for top in self.criteria for c in top.walk()]
+    def __hash__(self) -> int:
+        # Rubrics key caches (layouts); hashing the whole tree on every look-up is waste.
+        return hash((self.id, self.version, self.total_max, len(self.leaves)))
 
-    @property
-    def leaves(self) -> list[Criterion]:
-        return [c for c in self.walk() if c.is_leaf]
+    def walk(self) -> tuple[Criterion, ...]:
+        """Every criterion in the order of the scoring table (a group before its children)."""
+        return self._in_order
+
+    @cached_property
+    def _in_order(self) -> tuple[Criterion, ...]:
+        return tuple(c for top in self.criteria for c in top.walk())
+
+    @cached_property
+    def leaves(self) -> tuple[Criterion, ...]:
+        return tuple(c for c in self._in_order if c.is_leaf)
 
     def get(self, criterion_id: str) -> Criterion:
         for c in self.walk():

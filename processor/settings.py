@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -86,5 +87,7 @@ def load_settings(path: Path | None = None) -> Settings:
     )
 
 
+@cache
 def load_template_texts() -> dict[str, Any]:
+    """Read once per process: every page and every template asks for it."""
     return read_yaml(TEMPLATE_TEXTS)

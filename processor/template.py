@@ -11,8 +11,9 @@ import math
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ class TemplateRequest:
     year: int
     unit: Unit | None = None
     generated_at: datetime | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)  # defined name -> a pre-filled value
 
 
 def write_template(path: Path, request: TemplateRequest) -> Path:
@@ -183,10 +185,10 @@ class _TemplateWriter:
             if key in prefilled:
                 ws.write_string(cell.row, cell.col, prefilled[key], self.f["fixed_text"])
             elif key == "nam_danh_gia":
-                ws.write_number(cell.row, cell.col, self.req.year, self.f["input_number"])
+                self._input(ws, cell.row, cell.col, self.req.values.get(key, self.req.year), "input_number")
                 self._validate(ws, cell.row, cell.col, "integer", 2000, 2100, t["year_prompt"], t["year_error"], "stop")
             elif key == "ngay_bao_cao":
-                ws.write_blank(cell.row, cell.col, None, self.f["input_date"])
+                self._input(ws, cell.row, cell.col, self.req.values.get(key), "input_date")
                 ws.data_validation(
                     cell.row, cell.col, cell.row, cell.col,
                     {
@@ -196,13 +198,27 @@ class _TemplateWriter:
                     },
                 )
             else:
-                ws.write_blank(cell.row, cell.col, None, self.f["input_text"])
+                self._input(ws, cell.row, cell.col, self.req.values.get(key), "input_text")
             ws.set_row(cell.row, 20)
         last = max(c.row for c in self.layout.identity.values())
         ws.merge_range(last + 2, 0, last + 2, 1, t["subtitle"], self.f["note"])
         ws.set_row(last + 2, 34)
         self._print_setup(ws)
         self._protect(ws)
+
+    def _input(self, ws: Worksheet, row: int, col: int, value: Any, fmt: str) -> None:
+        """An input cell, blank or pre-filled; text is always written as text."""
+        f = self.f[fmt]
+        if value is None or value == "":
+            ws.write_blank(row, col, None, f)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, f)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value, f)
+        elif isinstance(value, (date, datetime)):
+            ws.write_datetime(row, col, datetime(value.year, value.month, value.day), self.f["input_date"])
+        else:
+            ws.write_string(row, col, str(value), f)
 
     def _messages(self, prompt: list[str], error: list[str], kind: str) -> dict[str, str]:
         return {
@@ -252,8 +268,8 @@ class _TemplateWriter:
                 ws.write_formula(r, COL_SCORE, f"=SUM({leaf_ranges(leaf_rows, COL_SCORE)})", f["formula"], 0)
                 ws.write_blank(r, COL_EVIDENCE, None, f["label"])
                 continue
-            ws.write_blank(r, COL_SCORE, None, f["input_number"])
-            ws.write_blank(r, COL_EVIDENCE, None, f["input_text"])
+            self._input(ws, r, COL_SCORE, self.req.values.get(f"diem_{c.id}"), "input_number")
+            self._input(ws, r, COL_EVIDENCE, self.req.values.get(f"minh_chung_{c.id}"), "input_text")
             ws.data_validation(
                 r, COL_SCORE, r, COL_SCORE,
                 {
@@ -320,7 +336,7 @@ class _TemplateWriter:
         ws.write_row(1, 0, t["header"], self.f["header"])
         for key, cell in self.layout.narrative.items():
             ws.write_string(cell.row, 0, t["labels"][key], self.f["label_bold"])
-            ws.write_blank(cell.row, cell.col, None, self.f["input_text"])
+            self._input(ws, cell.row, cell.col, self.req.values.get(key), "input_text")
             ws.set_row(cell.row, 150)
         self._print_setup(ws)
         self._protect(ws)

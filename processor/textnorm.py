@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _WINDOWS_RESERVED = {
@@ -21,18 +21,19 @@ _WINDOWS_RESERVED = {
 
 def nfc(text: str) -> str:
     """NFC with invisible characters removed and every run of spaces folded to one."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _SPACES.sub(" ", text).strip()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_text(text: str) -> str:
     """NFC for free text (evidence, narrative): line breaks kept, control characters and
     invisible characters removed, so nothing unprintable reaches a workbook, a page or a log."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _UNWANTED.sub("", text.replace("\r\n", "\n")).strip()
 
 
 def strip_diacritics(text: str) -> str:

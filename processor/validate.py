@@ -16,7 +16,7 @@ from typing import Any
 from processor.dates import format_vn_date, parse_vn_date
 from processor.guards import Limits
 from processor.issues import Issue, format_number, make_issue
-from processor.layout import COL_SCORE, FORMAT_VERSION, Layout, build_layout, known_format_versions
+from processor.layout import FORMAT_VERSION, Layout, build_layout, known_format_versions
 from processor.records import FileResult, RawSubmission
 from processor.rubric import Rubric, is_multiple
 from processor.textnorm import clean_text, nfc
@@ -40,9 +40,11 @@ def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
     fmt = raw.meta.get("template_format") or FORMAT_VERSION
     layout = build_layout(ctx.rubric, fmt if fmt in known_format_versions() else FORMAT_VERSION)
     issues = list(raw.issues)
-    identity = {k.removeprefix("id."): nfc(as_text(v)) for k, v in raw.values.items() if k.startswith("id.")}
-    narrative = {k.removeprefix("nar."): as_text(v) for k, v in raw.values.items() if k.startswith("nar.")}
-    evidence = {k.removeprefix("evid."): as_text(v) for k, v in raw.values.items() if k.startswith("evid.")}
+    values = raw.values
+    identity = {k: nfc(as_text(values[f"id.{k}"])) for k in layout.identity if f"id.{k}" in values}
+    narrative = {k: as_text(values[f"nar.{k}"]) for k in layout.narrative if f"nar.{k}" in values}
+    evidence = {leaf.id: as_text(values[f"evid.{leaf.id}"]) for leaf in ctx.rubric.leaves
+                if f"evid.{leaf.id}" in values}
     scores: dict[str, float | None] = {}
     report_date: date | None = None
 
@@ -140,7 +142,9 @@ def _check_year_cell(raw: RawSubmission, layout: Layout, ctx: CheckContext) -> I
 def _check_locked_content(raw: RawSubmission, layout: Layout) -> Iterator[Issue]:
     for crow in layout.criterion_rows:
         c = crow.criterion
-        label = " ".join(as_text(raw.values.get(f"label.{c.id}")).split())
+        label = raw.values.get(f"label.{c.id}")
+        if label != c.label:
+            label = " ".join(as_text(label).split())
         if label != c.label:
             cell = crow.cell(1)
             yield make_issue("label-changed", raw.rel, cell.sheet, cell.a1, tieu_chi=c.id,
@@ -155,12 +159,12 @@ def _check_locked_content(raw: RawSubmission, layout: Layout) -> Iterator[Issue]
 
 def _parse_score(raw: RawSubmission, layout: Layout, cid: str, maximum: float,
                  step: float) -> tuple[float | None, list[Issue]]:
-    cell = layout.score_cell(cid)
     value = raw.values.get(f"score.{cid}")
-    params = {"tieu_chi": cid, "toi_da": format_number(maximum), "buoc": format_number(step)}
 
     def issue(code: str, **extra: Any) -> Issue:
-        return make_issue(code, raw.rel, cell.sheet, cell.a1, **params, **extra)
+        cell = layout.score_cell(cid)
+        return make_issue(code, raw.rel, cell.sheet, cell.a1, tieu_chi=cid, toi_da=format_number(maximum),
+                          buoc=format_number(step), **extra)
 
     found: list[Issue] = []
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -188,9 +192,8 @@ def _parse_score(raw: RawSubmission, layout: Layout, cid: str, maximum: float,
 
 def _check_stated_sums(raw: RawSubmission, layout: Layout, scores: dict[str, float | None]) -> Iterator[Issue]:
     """A typed-over or stale group total hides a wrong leaf (the 2021 report's 3c)."""
-    groups = [(r.criterion.id, f"sum.{r.criterion.id}", r.cell(COL_SCORE), [x.id for x in r.criterion.leaves()])
-              for r in layout.criterion_rows if not r.criterion.is_leaf]
-    groups.append((TOTAL_LABEL, "sum.total", layout.total_cell, [leaf.id for leaf in layout.rubric.leaves]))
+    groups = [(cid, f"sum.{cid}", cell, leaves) for cid, cell, leaves in layout.group_leaves]
+    groups.append((TOTAL_LABEL, "sum.total", layout.total_cell, tuple(leaf.id for leaf in layout.rubric.leaves)))
     for cid, key, cell, leaves in groups:
         stated = _as_number(raw.values.get(key))
         parts = [scores.get(leaf) for leaf in leaves]

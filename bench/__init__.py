@@ -1,0 +1,1 @@
+"""Benchmark of the batch against its floor and a naive baseline (not part of the tests)."""
