@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint docs-image docs-screenshots clean
+.PHONY: demo test lint bench docs-image docs-screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên")'
@@ -27,6 +27,10 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Speed and scale (not part of the tests): generates 10,000 workbooks once into bench/cache/.
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
@@ -39,4 +43,4 @@ docs-screenshots: $(VENV)/.dev
 	$(BIN)/python tools/screenshots.py output docs
 
 clean:
-	rm -rf $(VENV) output/* input_templates/*.xlsx input_templates/20*
+	rm -rf $(VENV) output/* input_templates/*.xlsx input_templates/20* bench/cache

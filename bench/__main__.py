@@ -91,7 +91,7 @@ def main() -> None:
             full = measure("ours", str(folder), str(roster), str(Path(tmp) / "out"), str(args.workers))
             one = measure("ours", str(folder), str(roster), str(Path(tmp) / "out1"), "1")
         floor = measure("floor", str(folder))
-        base = None if args.no_baseline else measure("baseline", str(folder), str(args.workers))
+        base = None if args.no_baseline else measure("baseline", str(folder))
         rows.append((n, full, one, floor, base))
         print(f"N={n}: ours {full['total']:.1f} s, 1 worker read+validate {one['read_validate']:.1f} s, "
               f"floor {floor['total']:.1f} s" + (f", baseline {base['total']:.1f} s" if base else ""), flush=True)

@@ -1,6 +1,6 @@
 """One measurement in a fresh process; prints a JSON line with seconds and peak memory.
 
-python -m bench.measure ours DIR ROSTER OUT WORKERS | floor DIR | baseline DIR WORKERS
+python -m bench.measure ours DIR ROSTER OUT WORKERS | floor DIR | baseline DIR
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import json
 import resource
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 
@@ -53,11 +52,12 @@ def floor(folder: Path) -> dict[str, float]:
     return {"total": time.perf_counter() - start, "files": len(files)}
 
 
-def baseline(folder: Path, workers: int) -> dict[str, float]:
+def baseline(folder: Path) -> dict[str, float]:
+    """The naive script: a loop, pandas.read_excel(engine="openpyxl") of every sheet of every file."""
     files = _files(folder)
     start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_baseline_one, files, chunksize=16))
+    for path in files:
+        _baseline_one(path)
     return {"total": time.perf_counter() - start, "files": len(files)}
 
 
@@ -68,7 +68,7 @@ def main(argv: list[str]) -> None:
     elif kind == "floor":
         result = floor(Path(argv[1]))
     else:
-        result = baseline(Path(argv[1]), int(argv[2]))
+        result = baseline(Path(argv[1]))
     largest = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     result["largest_process_mb"] = largest / 1024

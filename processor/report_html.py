@@ -16,11 +16,12 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from processor.batch import BatchResult
 from processor.dates import format_vn_date
 from processor.issues import Issue, format_number
-from processor.layout import NARRATIVE_FIELDS
+from processor.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
 from processor.report_texts import report_texts
 from processor.score import TOTAL
 from processor.settings import load_template_texts
@@ -53,16 +54,24 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class ScoreRow:
+class StaticRow:
+    """What a criterion's row shows on every unit page: escaped once per run, not per page."""
+
     id: str
-    label: str
-    depth: int
     is_leaf: bool
+    max: float
     max_text: str
-    score_text: str
-    bar: float | None
+    css: str
+    head: Markup  # the TT, criterion and maximum cells
+    cells: frozenset[tuple[str, str]]  # the cells whose issues mark this row
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    css: str
+    head: Markup
+    score_cells: Markup  # the self-score and its bar against the maximum
     evidence: str
-    has_issue: bool
 
 
 @dataclass(frozen=True)
@@ -164,8 +173,9 @@ def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],
     they are rendered, never held in memory together. names: from page_names()."""
     t = report_texts()["html"]
     template = environment().get_template("unit.html")
+    static = static_rows(result.layout)
     for i in indices:
-        yield names[i], template.render(page=_unit_page(result, summary.units[i]), t=t, assets=assets())
+        yield names[i], template.render(page=_unit_page(result, summary.units[i], static), t=t, assets=assets())
 
 
 def render_index(result: BatchResult, summary: Summary, names: list[str]) -> tuple[str, str]:
@@ -190,22 +200,46 @@ def _num(value: float | None) -> str:
     return format_number(value) if value is not None else "—"
 
 
-def _unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
+def static_rows(layout: Layout) -> tuple[StaticRow, ...]:
+    rows = []
+    for crow in layout.criterion_rows:
+        c = crow.criterion
+        cells = [crow.cell(col) for col in (COL_LABEL, COL_MAX, COL_SCORE, COL_EVIDENCE)]
+        rows.append(StaticRow(
+            id=c.id, is_leaf=c.is_leaf, max=c.max, max_text=format_number(c.max),
+            css=f"depth-{c.depth}" + ("" if c.is_leaf else " group"),
+            head=Markup('<td>{}</td><td class="label">{}</td><td class="num">{}</td>').format(
+                c.id, c.label, format_number(c.max)),
+            cells=frozenset((cell.sheet, cell.a1) for cell in cells),
+        ))
+    return tuple(rows)
+
+
+_BAR = Markup('<svg class="bar" viewBox="0 0 100 10" width="100" height="10" role="img" aria-label="{}/{}">'
+              '<rect class="bar-bg" width="100" height="10"/><rect class="{}" width="{:g}" height="10"/></svg>')
+_SCORE_CELLS = Markup('<td class="num">{}</td><td class="bar-cell">{}</td>')
+
+
+def _score_cells(score: str, maximum: str, bar: float | None) -> Markup:
+    svg = "" if bar is None else _BAR.format(score, maximum, "bar-fg over" if bar > 100 else "bar-fg", min(bar, 100))
+    return _SCORE_CELLS.format(score, svg)
+
+
+def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -> UnitPage:
     rubric = result.options.rubric
     sub = u.submission
     cells_with_issue = {(i.sheet, i.cell) for i in u.issues}
-    layout = result.layout
+    scores = sub.scores if sub else {}
+    evidence = sub.evidence if sub else {}
     rows = []
-    for c in rubric.walk():
-        score = (sub.scores.get(c.id) if sub else None) if c.is_leaf else u.scores.get(c.id)
-        cell = layout.score_cell(c.id)
-        flagged = any((cell.sheet, a1) in cells_with_issue for a1 in
-                      (cell.a1, layout.evidence_cell(c.id).a1 if c.is_leaf else "", f"B{cell.row + 1}",
-                       f"C{cell.row + 1}"))
+    for row in static:
+        score = scores.get(row.id) if row.is_leaf else u.scores.get(row.id)
+        flagged = bool(cells_with_issue) and not row.cells.isdisjoint(cells_with_issue)
         rows.append(ScoreRow(
-            id=c.id, label=c.label, depth=c.depth, is_leaf=c.is_leaf, max_text=format_number(c.max),
-            score_text=_num(score), bar=None if score is None else round(max(score, 0) / c.max * 100, 1),
-            evidence=(sub.evidence.get(c.id, "") if sub and c.is_leaf else ""), has_issue=flagged,
+            css=row.css + (" has-issue" if flagged else ""), head=row.head,
+            score_cells=_score_cells(_num(score), row.max_text,
+                                     None if score is None else round(max(score, 0) / row.max * 100, 1)),
+            evidence=evidence.get(row.id, "") if row.is_leaf else "",
         ))
     identity = sub.identity if sub else {}
     labels = load_template_texts()["report"]["labels"]
