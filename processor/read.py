@@ -223,7 +223,7 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
 
 def _read_meta(sheets: _Sheets) -> dict[str, str]:
     meta: dict[str, str] = {}
-    for row in sheets.rows(SHEET_META)[:50]:
+    for row in sheets.rows(SHEET_META)[:20]:  # the template has 8 rows; 20 leaves room, no more
         if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
             value = row[1]
             if isinstance(value, float) and value.is_integer():

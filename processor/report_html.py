@@ -312,4 +312,4 @@ def _bar_chart(title: str, items: list[tuple[str, int, str]]) -> Chart:
 def write_pages(pages: Iterable[tuple[str, str]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, html in pages:
-        (folder / name).write_text(html, encoding="utf-8")
+        (folder / name).write_bytes(html.encode("utf-8"))
