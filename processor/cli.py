@@ -9,11 +9,13 @@ import re
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from processor.dates import default_report_year
 from processor.errors import DvhtError, UsageError
+from processor.roster import Unit
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -191,8 +193,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple,  # type: ignore[type-arg]
-               roster_path: Path | None, deadline: object) -> int:
+def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple[Unit, ...],
+               roster_path: Path | None, deadline: date | None) -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing."""
     from processor.batch import BatchOptions, run_batch
     from processor.console import Progress, safe_line, summary_lines
@@ -200,8 +202,7 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     from processor.rubric import load_rubric
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
-                           roster=roster, roster_path=roster_path, deadline=deadline,  # type: ignore[arg-type]
-                           workers=args.workers)
+                           roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers)
     result = run_batch(options, progress=Progress())
     published = publish(result)
     for line in summary_lines(published.summary, published.paths):

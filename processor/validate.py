@@ -19,11 +19,11 @@ from processor.issues import Issue, format_number, make_issue
 from processor.layout import FORMAT_VERSION, Layout, build_layout, known_format_versions
 from processor.records import FileResult, RawSubmission
 from processor.rubric import Rubric, is_multiple
+from processor.settings import load_template_texts
 from processor.textnorm import clean_text, nfc
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _EXCEL_EPOCH = date(1899, 12, 30)
-TOTAL_LABEL = "tổng cộng"
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,8 @@ def _parse_score(raw: RawSubmission, layout: Layout, cid: str, maximum: float,
 def _check_stated_sums(raw: RawSubmission, layout: Layout, scores: dict[str, float | None]) -> Iterator[Issue]:
     """A typed-over or stale group total hides a wrong leaf (the 2021 report's 3c)."""
     groups = [(cid, f"sum.{cid}", cell, leaves) for cid, cell, leaves in layout.group_leaves]
-    groups.append((TOTAL_LABEL, "sum.total", layout.total_cell, tuple(leaf.id for leaf in layout.rubric.leaves)))
+    total_label = load_template_texts()["scores"]["total_label"].lower()
+    groups.append((total_label, "sum.total", layout.total_cell, tuple(leaf.id for leaf in layout.rubric.leaves)))
     for cid, key, cell, leaves in groups:
         stated = _as_number(raw.values.get(key))
         parts = [scores.get(leaf) for leaf in leaves]
