@@ -65,6 +65,13 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
                              issues=(make_issue("file-encrypted", found.rel),))
     except CalamineError as exc:  # damaged or foreign content; anything else is our bug, see runner
         return _unreadable(found, sha256, len(data), _describe(exc))
+    except BaseException as exc:
+        # A Rust panic inside the parser surfaces as pyo3's PanicException, a BaseException
+        # (seen: a date cell holding -106751992020). It costs this file only.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ != "PanicException":
+            raise
+        return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime,
+                             issues=(make_issue("reader-crashed", found.rel),))
     return _with_empty_score_cells_explained(raw, data, rubric)
 
 

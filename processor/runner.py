@@ -15,7 +15,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 
 from processor.guards import Limits
 from processor.issues import make_issue
@@ -88,7 +87,9 @@ def guarded(found: FoundFile, ctx: FileContext) -> FileResult:
         return _empty_result(found, "file-timeout", gioi_han=limit)
     except MemoryError:
         return _empty_result(found, "reader-crashed")
-    except Exception as exc:  # a bug of ours must not stop the batch either
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a bug of ours, or a parser panic, must not stop the batch either
         return _empty_result(found, "file-unreadable", chi_tiet=f"lỗi khi kiểm tra tệp ({type(exc).__name__})")
     finally:
         if hasattr(signal, "alarm"):
@@ -186,7 +187,7 @@ def run_files(files: list[FoundFile], ctx: FileContext, workers: int,
                         done_files += len(results[index])
                         if progress:
                             progress(done_files, len(files))
-        except BrokenProcessPool:
+        except Exception:  # a dead worker (BrokenProcessPool) or a result that could not come back
             for index in sorted(in_flight.values()):
                 results[index] = [run_isolated(found, ctx) for found in chunks[index]]
                 done_files += len(results[index])

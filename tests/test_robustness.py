@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import re
 import shutil
@@ -50,6 +51,7 @@ def test_a_crashing_or_hanging_file_costs_only_itself(make_submission, tmp_path,
 
     def sabotaged(found, ctx):  # runs in the forked workers
         if found.rel == "dv03.xlsx":
+            faulthandler.disable()  # pytest's dump of the aborting child is noise here
             os.abort()  # what a parser bug does to the whole process
         if found.rel == "dv07.xlsx":
             while True:
@@ -148,3 +150,15 @@ def test_arbitrary_cell_values_never_stop_the_batch(blank_template, submissions)
             else:
                 assert issue.sheet == "" or issue.sheet in SHEETS or re.fullmatch(r".+", issue.sheet), issue
         assert (out / "html" / "index.html").is_file()
+
+
+def test_a_parser_panic_costs_only_its_file(make_submission, tmp_path):
+    """Found by the property test: calamine panics (a Rust PanicException, a BaseException)
+    on a date-formatted cell holding -106751992020."""
+    inbox = tmp_path / "hs"
+    make_submission("ok.xlsx", folder=inbox)
+    make_submission("panic.xlsx", folder=inbox, ma_don_vi="P1", ten_don_vi="Đơn vị P", ngay_bao_cao=-106751992020.0)
+    result = run_batch(options(inbox, tmp_path / "out", workers=1))
+    by_file = {f.rel: f for f in result.resolution.files}
+    assert [i.code for i in by_file["panic.xlsx"].issues] == ["reader-crashed"]
+    assert by_file["ok.xlsx"].issues == ()
