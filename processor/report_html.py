@@ -184,13 +184,6 @@ def render_index(result: BatchResult, summary: Summary, names: list[str]) -> tup
                                                                   assets=assets())
 
 
-def render_pages(result: BatchResult, summary: Summary) -> Iterator[tuple[str, str]]:
-    """Every unit page, then the index."""
-    names = page_names(summary.units)
-    yield from render_unit_pages(result, summary, names, range(len(summary.units)))
-    yield render_index(result, summary, names)
-
-
 def _band_index(result: BatchResult, label: str) -> int:
     labels = [b.label for b in result.options.rubric.bands]
     return min(labels.index(label), 3) if label in labels else 4
