@@ -184,12 +184,11 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from processor.demo_data import build_demo
     from processor.layout import build_layout
-    from processor.roster import load_roster
     from processor.rubric import load_rubric
 
     demo = build_demo(args.out / "du_lieu_mau", build_layout(load_rubric(args.rubric)))
     print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
-    _run_batch(args, out, demo.input_dir, demo.year, tuple(load_roster(demo.roster)), demo.roster, demo.deadline)
+    _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline)
     return EXIT_OK
 
 

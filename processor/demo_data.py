@@ -40,6 +40,7 @@ class DemoInput:
     year: int
     deadline: date
     roster: Path
+    units: tuple[Unit, ...]
     input_dir: Path
 
 
@@ -91,7 +92,7 @@ def build_demo(root: Path, layout: Layout) -> DemoInput:
 
     _extras(input_dir)
     shutil.rmtree(templates)
-    return DemoInput(year=year, deadline=deadline, roster=roster_path, input_dir=input_dir)
+    return DemoInput(year=year, deadline=deadline, roster=roster_path, units=tuple(units), input_dir=input_dir)
 
 
 def _filing(unit: Unit, index: int, year: int, scenario: dict[str, Any], layout: Layout) -> _Filing:

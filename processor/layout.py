@@ -149,6 +149,12 @@ def build_layout(rubric: Rubric, format_version: str = FORMAT_VERSION) -> Layout
     return _BUILDERS[format_version](rubric)
 
 
+def layout_of_file(rubric: Rubric, format_version: str | None) -> Layout:
+    """The layout to read a file by: its own format version, or the current one when the
+    file names none or an unknown one (that file already carries an issue saying so)."""
+    return build_layout(rubric, format_version if format_version in _BUILDERS else FORMAT_VERSION)
+
+
 def known_format_versions() -> tuple[str, ...]:
     return tuple(_BUILDERS)
 

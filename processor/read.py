@@ -26,7 +26,6 @@ from processor.layout import (
     COL_MAX,
     COL_SCORE,
     COL_TT,
-    FORMAT_VERSION,
     SHEET_IDENTITY,
     SHEET_META,
     SHEET_REPORT,
@@ -35,6 +34,7 @@ from processor.layout import (
     Layout,
     build_layout,
     known_format_versions,
+    layout_of_file,
 )
 from processor.records import FoundFile, RawSubmission
 from processor.rubric import Rubric
@@ -83,8 +83,7 @@ def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: R
     empty = [leaf.id for leaf in rubric.leaves if raw.values.get(f"score.{leaf.id}", None) == ""]
     if not empty or not data.startswith(b"PK"):
         return raw
-    layout = build_layout(rubric, raw.meta.get("template_format") or FORMAT_VERSION) \
-        if (raw.meta.get("template_format") or FORMAT_VERSION) in known_format_versions() else build_layout(rubric)
+    layout = layout_of_file(rubric, raw.meta.get("template_format"))
     cells = {layout.score_cell(cid).a1: cid for cid in empty}
     found = sheet_cells_xml(data, SHEET_SCORES, set(cells))
     if not found:

@@ -16,7 +16,7 @@ from typing import Any
 from processor.dates import format_vn_date, parse_vn_date
 from processor.guards import Limits
 from processor.issues import Issue, format_number, make_issue
-from processor.layout import FORMAT_VERSION, Layout, build_layout, known_format_versions
+from processor.layout import Layout, build_layout, layout_of_file
 from processor.records import FileResult, RawSubmission
 from processor.rubric import Rubric, is_multiple
 from processor.settings import load_template_texts
@@ -37,8 +37,7 @@ class CheckContext:
 
 
 def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
-    fmt = raw.meta.get("template_format") or FORMAT_VERSION
-    layout = build_layout(ctx.rubric, fmt if fmt in known_format_versions() else FORMAT_VERSION)
+    layout = layout_of_file(ctx.rubric, raw.meta.get("template_format"))
     issues = list(raw.issues)
     values = raw.values
     identity = {k: nfc(as_text(values[f"id.{k}"])) for k in layout.identity if f"id.{k}" in values}
