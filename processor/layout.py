@@ -58,6 +58,11 @@ SCORE_HEADER_ROW = 3
 FIRST_CRITERION_ROW = 4
 IDENTITY_FIRST_ROW = 2
 REPORT_FIRST_ROW = 2
+IDENTITY_HEADER_ROW = REPORT_HEADER_ROW = 1
+# Each data sheet's column-header row, and the key of its wording in texts/template.yaml: the
+# reader recognises a sheet by it, so two sheets whose names were swapped are told apart.
+HEADER_ROWS = {SHEET_IDENTITY: (IDENTITY_HEADER_ROW, "identity"), SHEET_SCORES: (SCORE_HEADER_ROW, "scores"),
+               SHEET_REPORT: (REPORT_HEADER_ROW, "report")}
 META_FIRST_ROW = 1
 
 

@@ -26,6 +26,7 @@ from processor.layout import (
     COL_MAX,
     COL_SCORE,
     COL_TT,
+    HEADER_ROWS,
     SHEET_IDENTITY,
     SHEET_META,
     SHEET_REPORT,
@@ -38,6 +39,7 @@ from processor.layout import (
 )
 from processor.records import FoundFile, RawSubmission
 from processor.rubric import Rubric
+from processor.settings import load_template_texts
 
 REQUIRED_SHEETS = tuple(s for s in SHEETS if s != SHEET_META)
 
@@ -94,7 +96,9 @@ def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: R
     return replace(raw, values=values)
 
 
-_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+# A cell element with its attributes in any order: Excel writes r= first, other writers do not.
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
 def sheet_cells_xml(data: bytes, sheet_name: str, wanted: set[str]) -> dict[str, str]:
@@ -121,10 +125,11 @@ def sheet_cells_xml(data: bytes, sheet_name: str, wanted: set[str]) -> dict[str,
         return {}
     found: dict[str, str] = {}
     for match in _CELL.finditer(xml):
-        a1 = match.group(1).decode("ascii")
+        attrs, inner = match.group(1), match.group(2) or b""
+        ref = _REF.search(attrs)
+        a1 = ref.group(1).decode("ascii") if ref else ""
         if a1 not in wanted:
             continue
-        attrs, inner = match.group(2), match.group(3) or b""
         formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.DOTALL)
         value = re.search(rb"<v>(.*?)</v>", inner, re.DOTALL)
         if b't="e"' in attrs:
@@ -151,21 +156,26 @@ def _unreadable(found: FoundFile, sha256: str, size: int, detail: str) -> RawSub
 
 
 class _Sheets:
-    """Rows of each sheet, read at most once, bounded to the rows the layout can use."""
+    """Rows of each sheet, read at most once, bounded to the rows the layout can use.
+
+    `alias` maps one of our sheet names to the sheet that really holds its content, when a
+    unit swapped two sheets' names: the fields are then read where they are."""
 
     def __init__(self, workbook: CalamineWorkbook, nrows: int) -> None:
         self.workbook, self.nrows = workbook, nrows
         self.names = tuple(workbook.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
+        self.alias: dict[str, str] = {}
 
     def rows(self, name: str) -> list[list[Any]]:
+        name = self.alias.get(name, name)
         if name not in self._rows:
             sheet = self.workbook.get_sheet_by_name(name)
             self._rows[name] = sheet.to_python(skip_empty_area=False, nrows=self.nrows)
         return self._rows[name]
 
     def value(self, sheet: str, row: int, col: int) -> Any:
-        rows = self._rows.get(sheet) or self.rows(sheet)
+        rows = self._rows.get(self.alias.get(sheet, sheet)) or self.rows(sheet)
         try:
             return rows[row][col]
         except IndexError:
@@ -214,6 +224,9 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
     for name in sheets.names:
         if name not in SHEETS:
             issues.append(make_issue("sheet-extra", found.rel, name, trang=name))
+    sheets.alias = _swapped(sheets)
+    for actual, holds in sorted(((a, h) for h, a in sheets.alias.items()), key=lambda pair: SHEETS.index(pair[0])):
+        issues.append(make_issue("sheets-swapped", found.rel, actual, trang=actual, trang_dung=holds))
 
     values: dict[str, Any] = {}
     for group, cells in (("id", layout.identity), ("nar", layout.narrative)):
@@ -225,6 +238,28 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
     return RawSubmission(**base, meta=meta, values=values, issues=tuple(issues),
                          format_known=SHEET_IDENTITY in sheets.names or SHEET_REPORT in sheets.names,
                          rubric_matches=rubric_matches and SHEET_SCORES in sheets.names)
+
+
+def _holds(sheets: _Sheets, actual: str, logical: str) -> bool:
+    """Whether sheet `actual` carries the column headers of our sheet `logical`."""
+    row, key = HEADER_ROWS[logical]
+    header = tuple(load_template_texts()[key]["header"])
+    rows = sheets.rows(actual)
+    cells = rows[row][:len(header)] if row < len(rows) else []
+    return tuple(str(v).strip() for v in cells) == header
+
+
+def _swapped(sheets: _Sheets) -> dict[str, str]:
+    """Our sheet name -> the sheet of ours that holds its content, for sheets whose names a
+    unit swapped. A sheet renamed to something else is sheet-missing/sheet-extra instead."""
+    ours = [name for name in HEADER_ROWS if name in sheets.names]
+    misplaced = [name for name in ours if not _holds(sheets, name, name)]
+    found: dict[str, str] = {}
+    for logical in misplaced:
+        holder = next((actual for actual in misplaced if actual != logical and _holds(sheets, actual, logical)), None)
+        if holder is not None:
+            found[logical] = holder
+    return found
 
 
 def _read_meta(sheets: _Sheets) -> dict[str, str]:

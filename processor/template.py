@@ -30,6 +30,8 @@ from processor.layout import (
     COL_SCORE,
     COL_TT,
     FIRST_CRITERION_ROW,
+    IDENTITY_HEADER_ROW,
+    REPORT_HEADER_ROW,
     SCORE_HEADER_ROW,
     SHEET_GUIDE,
     SHEET_IDENTITY,
@@ -177,7 +179,7 @@ class _TemplateWriter:
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 60)
         ws.merge_range(0, 0, 0, 1, _fill(t["title"], **self.ph), self.f["title"])
-        ws.write_row(1, 0, t["header"], self.f["header"])
+        ws.write_row(IDENTITY_HEADER_ROW, 0, t["header"], self.f["header"])
         unit = self.req.unit
         prefilled = {"ma_don_vi": nfc(unit.code), "ten_don_vi": nfc(unit.name)} if unit else {}
         for key, cell in self.layout.identity.items():
@@ -333,7 +335,7 @@ class _TemplateWriter:
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 100)
         ws.merge_range(0, 0, 0, 1, _fill(t["title"], **self.ph), self.f["title"])
-        ws.write_row(1, 0, t["header"], self.f["header"])
+        ws.write_row(REPORT_HEADER_ROW, 0, t["header"], self.f["header"])
         for key, cell in self.layout.narrative.items():
             ws.write_string(cell.row, 0, t["labels"][key], self.f["label_bold"])
             self._input(ws, cell.row, cell.col, self.req.values.get(key), "input_text")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -51,6 +52,7 @@ def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
         issues.extend(_check_year(raw, ctx))
     if raw.format_known:
         issues.extend(_check_identity_name(raw, layout))
+        issues.extend(_check_unit_code(raw, layout, identity))
         report_date, date_issues = _check_date(raw, layout, ctx)
         issues.extend(date_issues)
         issues.extend(_check_year_cell(raw, layout, ctx))
@@ -97,6 +99,16 @@ def _check_identity_name(raw: RawSubmission, layout: Layout) -> Iterator[Issue]:
     cell = layout.identity["ten_don_vi"]
     if "id.ten_don_vi" in raw.values and not as_text(raw.values["id.ten_don_vi"]):
         yield make_issue("name-missing", raw.rel, cell.sheet, cell.a1)
+
+
+def _check_unit_code(raw: RawSubmission, layout: Layout, identity: dict[str, str]) -> Iterator[Issue]:
+    """A per-unit template names its unit in the hidden sheet too; a code typed over the
+    locked one (or another unit's copied file) must not be credited without a word."""
+    expected = nfc(raw.meta.get("unit_code", ""))
+    typed = identity.get("ma_don_vi", "")
+    if expected and typed and typed.casefold() != expected.casefold():
+        cell = layout.identity["ma_don_vi"]
+        yield make_issue("unit-code-mismatch", raw.rel, cell.sheet, cell.a1, gia_tri=typed, mong_doi=expected)
 
 
 def _check_date(raw: RawSubmission, layout: Layout, ctx: CheckContext) -> tuple[date | None, list[Issue]]:
@@ -212,7 +224,9 @@ def _as_number(value: Any) -> float | None:
 
 
 def _number_from_text(text: str) -> float | None:
-    cleaned = nfc(text).replace(" ", "")
+    """A number typed as text; NFKC first, so full-width digits and punctuation typed with a
+    Japanese or Chinese input method ("８．５") are the number they look like."""
+    cleaned = unicodedata.normalize("NFKC", nfc(text)).replace(" ", "")
     if not _NUMBER_TEXT.match(cleaned):
         return None
     value = float(cleaned.replace(",", "."))

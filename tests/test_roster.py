@@ -101,3 +101,28 @@ def test_per_unit_templates_and_mail_merge_list(tmp_path, layout, settings):
     assert Path(rows[2][4]) == (tmp_path / "2025" / "X001_UBND_phuong_Kinh_Bac.xlsx").resolve()
     wb = openpyxl.load_workbook(result.unit_files[1][1])
     assert wb[SHEET_META]["B6"].value == "X001"
+
+
+@pytest.mark.parametrize(("first", "second"), [("Đ01", "D01"), ("A/1", "A 1")], ids=["diacritic", "separator"])
+def test_codes_that_look_alike_on_disk_still_get_a_file_each(tmp_path, layout, settings, first, second):
+    """Two units whose codes make the same file name must not share (and overwrite) one file."""
+    units = [Unit(first, "Trường THCS Nguyễn Du"), Unit(second, "Trường THCS Nguyễn Du"),
+             Unit("SYT", "Sở Y tế"), Unit("SYT.", "Sở Y tế")]
+    request = TemplateRequest(layout=layout, settings=settings, year=2025, generated_at=FIXED_TIME)
+    result = generate_templates(tmp_path, request, units)
+    paths = [p for _, p in result.unit_files]
+    assert len(paths) == 4
+    assert len({p.name.casefold() for p in paths}) == 4  # distinct on a case-insensitive disk too
+    assert sorted(p.name for p in (tmp_path / "2025").glob("*.xlsx")) == sorted(p.name for p in paths)
+    for unit, path in result.unit_files:  # each file carries its own unit's code
+        assert openpyxl.load_workbook(path)[SHEET_META]["B6"].value == unit.code
+    rows = list(csv.reader(result.mail_merge.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    assert [(r[0], Path(r[4]).name) for r in rows] == [(u.code, p.name) for u, p in result.unit_files]
+
+
+def test_mail_merge_cells_never_start_a_formula(tmp_path, layout, settings):
+    units = [Unit("=1+1", "+Sở A", email="-x@y.vn", contact="@Nguyễn"), Unit("B2", "Sở B", contact="\t=cmd")]
+    request = TemplateRequest(layout=layout, settings=settings, year=2025, generated_at=FIXED_TIME)
+    result = generate_templates(tmp_path, request, units)
+    rows = list(csv.reader(result.mail_merge.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    assert [r[:4] for r in rows] == [["'=1+1", "'+Sở A", "'-x@y.vn", "'@Nguyễn"], ["B2", "Sở B", "", "'\t=cmd"]]

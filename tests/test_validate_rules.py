@@ -176,3 +176,55 @@ def test_discover_lists_everything_with_reasons(tmp_path):
     assert "ẩn" in found["a/.an/y.xlsx"]
     assert found["Thumbs.db"] == "tệp hệ thống"
     assert "không phải sổ tính" in found["ghi chu.txt"]
+
+
+def flat(result) -> list[tuple[str, str, str]]:
+    """Every finding of a file as (sheet!cell, code, severity), in the order found."""
+    return [(f"{i.sheet}!{i.cell}" if i.sheet else "", i.code, i.severity) for i in result.issues]
+
+
+def test_two_swapped_sheet_names_are_said_to_be_swapped(make_submission, rubric):
+    def swap(wb):
+        wb[SHEET_SCORES].title = "tạm"
+        wb[SHEET_REPORT].title = SHEET_SCORES
+        wb["tạm"].title = SHEET_REPORT
+    result = check(edit_workbook(make_submission("doi_ten.xlsx"), swap), rubric)
+    assert flat(result) == [(f"{SHEET_SCORES}!", "sheets-swapped", "error"),
+                            (f"{SHEET_REPORT}!", "sheets-swapped", "error")]
+    assert f'"{SHEET_REPORT}"' in result.issues[0].message
+    # the content is read where it really is: the unit is still known and its scores counted
+    assert result.identity["ma_don_vi"] == "SNV"
+    assert result.scores == {leaf.id: leaf.max for leaf in rubric.leaves}
+    assert result.narrative["kien_nghi"] == "Không"
+
+
+def test_a_unit_code_that_differs_from_the_templates_own_is_an_error(make_submission, rubric):
+    unit = Unit("SNV", "Sở Nội vụ")
+    path = edit_workbook(make_submission("snv.xlsx", unit=unit), _set("Thông tin đơn vị", "B4", "STC"))
+    result = check(path, rubric)
+    assert flat(result) == [("Thông tin đơn vị!B4", "unit-code-mismatch", "error")]
+    assert "STC" in result.issues[0].message and "SNV" in result.issues[0].message
+
+
+def test_a_formula_whose_xml_lists_the_style_first_is_still_a_formula(make_submission, rubric, tmp_path):
+    import re
+    import zipfile
+
+    path = edit_workbook(make_submission("f.xlsx"), _set(SHEET_SCORES, "D6", "=5+5"))
+    reordered = tmp_path / "ho_so" / "f2.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(reordered, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if b'<c r="D6"' in data:
+                data, n = re.subn(rb'<c r="D6"( s="\d+")?( t="\w+")?', lambda m: b"<c" + (m.group(1) or b"")
+                                  + (m.group(2) or b"") + b' r="D6"', data)
+                assert n == 1
+            zout.writestr(info, data)
+    assert flat(check(reordered, rubric)) == [(f"{SHEET_SCORES}!D6", "score-formula", "error")]
+
+
+@pytest.mark.parametrize(("typed", "value"), [("８", 8.0), ("８．５", 8.5), ("８，５", 8.5), (" ７,５ ", 7.5)])
+def test_full_width_digits_and_punctuation_are_the_same_number(make_submission, rubric, typed, value):
+    result = check(make_submission("fw.xlsx", scores={"1a": typed}), rubric)
+    assert flat(result) == [(f"{SHEET_SCORES}!D6", "score-as-text", "warning")]
+    assert result.scores["1a"] == value
