@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from processor.dates import run_date
 from processor.discover import discover
 from processor.guards import Limits
 from processor.layout import Layout, build_layout
@@ -38,6 +39,7 @@ class BatchOptions:
     deadline: date | None = None
     workers: int = 0  # 0: all cores
     limits: Limits = field(default_factory=Limits)
+    today: date = field(default_factory=run_date)  # the run date; the one source of "today"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     timings["discover"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits)
+    ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
+                       today=options.today)
     to_read = [f for f in found if f.skip_reason is None]
     results = run_files(to_read, ctx, options.workers, progress)
     timings["read_validate"] = time.perf_counter() - clock

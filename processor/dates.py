@@ -37,3 +37,9 @@ def end_of_first_quarter(year: int) -> date:
 def default_report_year(today: date | None = None) -> int:
     """Units report in Q1 on the previous calendar year."""
     return (today or date.today()).year - 1
+
+
+def run_date() -> date:
+    """The day of the run, read from the clock in this one place so that a later option
+    (or a test) can fix it for a whole batch; report dates after it are implausible."""
+    return date.today()

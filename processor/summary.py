@@ -16,7 +16,7 @@ from processor.batch import BatchResult
 from processor.issues import Issue
 from processor.records import FileResult
 from processor.report_texts import report_texts
-from processor.resolve import MISSING, SKIPPED, UNREADABLE, VALID
+from processor.resolve import MISSING, SKIPPED, SUPERSEDED, UNREADABLE, VALID, Resolution, usable_report_date
 from processor.rubric import Criterion
 from processor.score import CLASS, TOTAL
 
@@ -98,7 +98,7 @@ def summarise(result: BatchResult) -> Summary:
             class_label=str(row[CLASS]),
             errors=sub.errors if sub else 0, warnings=sub.warnings if sub else 0,
             report_date=report_date,
-            on_time=None if (report_date is None or deadline is None) else report_date <= deadline,
+            on_time=_on_time(sub, deadline),
             file=sub.rel if sub else "", in_roster=u.in_roster,
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
@@ -114,7 +114,8 @@ def summarise(result: BatchResult) -> Summary:
             continue
         fr = files_by_rel[found.rel]
         outcome = result.resolution.outcome.get(found.rel, UNREADABLE)
-        note = "; ".join(i.message for i in fr.issues if i.is_error)[:500] if outcome == UNREADABLE else ""
+        note = ("; ".join(i.message for i in fr.issues if i.is_error)[:500] if outcome == UNREADABLE
+                else _choice_note(result.resolution, found.rel, texts["choice"]))
         file_rows.append(FileRow(found.rel, fr.size, fr.sha256, result.resolution.unit_of_file.get(found.rel, ""),
                                  outcome, outcome_labels[outcome], note))
 
@@ -152,6 +153,21 @@ def summarise(result: BatchResult) -> Summary:
         late=sum(1 for u in submitted if u.on_time is False),
         no_date=sum(1 for u in submitted if u.on_time is None),
     )
+
+
+def _on_time(sub: FileResult | None, deadline: date | None) -> bool | None:
+    """Unknown without a deadline or a plausible report date: a 1900 date is not on time."""
+    report_date = usable_report_date(sub) if sub else None
+    return None if (report_date is None or deadline is None) else report_date <= deadline
+
+
+def _choice_note(resolution: Resolution, rel: str, texts: dict) -> str:
+    """Which rule kept or replaced a file of a unit that sent several, in a few words."""
+    if rel not in resolution.choice:
+        return ""
+    rule, other = resolution.choice[rel]
+    template = texts["superseded"] if resolution.outcome.get(rel) == SUPERSEDED else texts["used"]
+    return template.format(khac=other, ly_do=texts["rules"][rule])
 
 
 def _num(value: object) -> float | None:

@@ -6,8 +6,13 @@ Word, and with or without diacritics; matching must see through all of that.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
@@ -46,6 +51,67 @@ def strip_diacritics(text: str) -> str:
 def match_key(text: str) -> str:
     """The key under which two spellings of one unit name compare equal."""
     return strip_diacritics(nfc(text)).casefold()
+
+
+# --- Matching a unit name against the roster ---------------------------------------------
+# Three keys, from strict to loose, tried in that order by processor.resolve: the exact name
+# (case, spacing and the two tone placements "Uỷ"/"Ủy", "Hoà"/"Hòa" aside), the same with the
+# usual abbreviations written out (processor/texts/abbreviations.yaml), and that without
+# diacritics. A stricter key always wins, so "Tân An" never goes to "Tấn An".
+
+ABBREVIATIONS_FILE = Path(__file__).parent / "texts" / "abbreviations.yaml"
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+_WORD_END = "(?![\\w\u0300-\u036f])"
+# old-style tone on the first vowel of a final oa/oe/uy -> on the second, as in "hoà", "thuỷ"
+_OLD_TONE = re.compile(f"(o)([{_TONES}])([ae])" + _WORD_END + f"|(u)([{_TONES}])(y)" + _WORD_END)
+_NOT_WORD = re.compile(r"[\W_]+")
+_SHORT_ABBREVIATION = 3  # letters; up to this, only the upper-case form is an abbreviation
+
+
+def exact_name_key(text: str) -> str:
+    """A name as written, compared without case, spacing or tone-placement differences."""
+    decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
+    placed = _OLD_TONE.sub(lambda m: "".join(g for g in (m[1], m[3], m[2], m[4], m[6], m[5]) if g), decomposed)
+    return unicodedata.normalize("NFC", placed)
+
+
+def abbreviation_key(text: str) -> str:
+    """The exact key with abbreviations written out and punctuation ignored, so that
+    "UBND huyện Diễn Châu" and "Ủy ban nhân dân huyện Diễn Châu" compare equal."""
+    expanded = _abbreviation_pattern().sub(lambda m: _abbreviations()[_abbreviation_of(m[0])], nfc(text))
+    return _NOT_WORD.sub(" ", exact_name_key(expanded)).strip()
+
+
+def loose_name_key(text: str) -> str:
+    """The abbreviation key without diacritics: the last resort before "not in the roster"."""
+    return strip_diacritics(abbreviation_key(text))
+
+
+def closest_names(key: str, keys: list[str], limit: int = 3, cutoff: float = 0.75) -> list[str]:
+    """The roster keys most like an unmatched one, best first, for a "did you mean" hint."""
+    return difflib.get_close_matches(key, keys, n=limit, cutoff=cutoff)
+
+
+@cache
+def _abbreviations() -> dict[str, str]:
+    data = yaml.safe_load(ABBREVIATIONS_FILE.read_text(encoding="utf-8")) or {}
+    return {nfc(str(short)): nfc(str(full)) for short, full in data.items()}
+
+
+def _abbreviation_of(found: str) -> str:
+    table = _abbreviations()
+    return found if found in table else next(k for k in table if k.casefold() == found.casefold())
+
+
+@cache
+def _abbreviation_pattern() -> re.Pattern[str]:
+    """One alternation, longest first, each a whole word; short ones upper case only."""
+    parts = []
+    for short in sorted(_abbreviations(), key=len, reverse=True):
+        letters = sum(ch.isalpha() for ch in short)
+        body = re.escape(short) if letters <= _SHORT_ABBREVIATION else f"(?i:{re.escape(short)})"
+        parts.append(body)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
 
 
 def safe_file_stem(text: str, max_len: int = 80) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from processor.dates import format_vn_date, parse_vn_date
+from processor.dates import format_vn_date, parse_vn_date, run_date
 from processor.guards import Limits
 from processor.issues import Issue, format_number, make_issue
 from processor.layout import Layout, build_layout, layout_of_file
@@ -25,6 +25,7 @@ from processor.textnorm import clean_text, nfc
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _EXCEL_EPOCH = date(1899, 12, 30)
+DATE_UNUSUAL = "date-unusual"  # resolve and summary treat such a date as no date at all
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class CheckContext:
     year: int
     deadline: date | None
     limits: Limits = field(default_factory=Limits)
+    today: date = field(default_factory=run_date)  # report dates after it are implausible
 
 
 def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
@@ -123,6 +125,11 @@ def _check_date(raw: RawSubmission, layout: Layout, ctx: CheckContext) -> tuple[
         if not text:
             return None, [make_issue("date-missing", *where, nam_sau=ctx.year + 1)]
         return None, [make_issue("date-invalid", *where, gia_tri=text, nam_sau=ctx.year + 1)]
+    first_day = date(ctx.year, 1, 1)
+    if not first_day <= parsed <= ctx.today:
+        # 1900, 2020 or a mistyped 2062: neither on time nor late, and no tie-breaker
+        return parsed, [make_issue(DATE_UNUSUAL, *where, gia_tri=format_vn_date(parsed),
+                                   tu_ngay=format_vn_date(first_day), hom_nay=format_vn_date(ctx.today))]
     if ctx.deadline and parsed > ctx.deadline:
         return parsed, [make_issue("late", *where, gia_tri=format_vn_date(parsed),
                                    han_nop=format_vn_date(ctx.deadline))]
