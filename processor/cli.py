@@ -11,11 +11,14 @@ import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from processor.dates import default_report_year
 from processor.errors import DvhtError, UsageError
 from processor.roster import Unit
+
+if TYPE_CHECKING:
+    from processor.publish import OutputLock
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -50,7 +53,19 @@ _ARGPARSE_VI = (
     (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
     (r"unrecognized arguments: (.*)", r"không hiểu tham số: \1"),
     (r"argument (\S+): invalid (\S+) value: (\S+)", r"\1: giá trị \3 không hợp lệ"),
+    (r"^argument (\S+): ", r"\1: "),  # our own type functions already speak Vietnamese
 )
+
+
+def _year(text: str) -> int:
+    """--year of every command: a typo such as 20255 or 205 is a usage error, not a run."""
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"năm '{text}' không phải số nguyên") from None
+    if not 2000 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"năm {year} không hợp lệ (cần từ 2000 đến 2100)")
+    return year
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="tạo mẫu Excel để gửi các đơn vị",
                        description="Tạo mẫu Excel trống và (nếu có danh sách) một mẫu cho từng đơn vị.")
-    t.add_argument("--year", type=int, default=default_report_year(), metavar="NĂM",
+    t.add_argument("--year", type=_year, default=default_report_year(), metavar="NĂM",
                    help="năm đánh giá (mặc định: năm trước, %(default)s)")
     t.add_argument("--roster", type=Path, metavar="TỆP",
                    help="danh sách đơn vị (.csv hoặc .xlsx) có cột Mã đơn vị, Tên đơn vị")
@@ -83,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị (.csv hoặc .xlsx)")
     p.add_argument("--deadline", metavar="NGÀY",
                    help="hạn nộp, dạng dd/mm/yyyy hoặc yyyy-mm-dd (mặc định: theo cấu hình, hoặc 31/03 năm sau)")
-    p.add_argument("--year", type=int, default=default_report_year(), metavar="NĂM",
+    p.add_argument("--year", type=_year, default=default_report_year(), metavar="NĂM",
                    help="năm đánh giá (mặc định: năm trước, %(default)s)")
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
@@ -143,8 +158,6 @@ def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
     from processor.settings import load_settings
     from processor.template import TemplateRequest
 
-    if not 2000 <= args.year <= 2100:
-        raise UsageError(f"năm {args.year} không hợp lệ (cần từ 2000 đến 2100)")
     if args.roster is not None and not args.roster.is_file():
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
     settings = load_settings(args.config)
@@ -160,6 +173,7 @@ def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     from processor.dates import parse_vn_date
+    from processor.publish import check_output, output_lock
     from processor.roster import load_roster
     from processor.settings import load_settings
 
@@ -177,24 +191,31 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     else:
         deadline = load_settings(args.config).deadline_for(args.year)
     roster = tuple(load_roster(args.roster)) if args.roster else ()
-    code = _run_batch(args, out, args.input_dir, args.year, roster, args.roster, deadline)
+    check_output(args.input_dir, args.out, args.year)
+    with output_lock(args.out) as lock:
+        code = _run_batch(args, out, args.input_dir, args.year, roster, args.roster, deadline, lock)
     return code if args.strict else EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.demo_data import build_demo
+    from processor.demo_data import build_demo, demo_year
     from processor.layout import build_layout
+    from processor.publish import check_output, output_lock
     from processor.rubric import load_rubric
 
-    demo = build_demo(args.out / "du_lieu_mau", build_layout(load_rubric(args.rubric)))
-    print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
-    _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline)
+    root = args.out / "du_lieu_mau"
+    check_output(root, args.out, demo_year())
+    with output_lock(args.out) as lock:
+        demo = build_demo(root, build_layout(load_rubric(args.rubric)))
+        print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
+        _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline, lock)
     return EXIT_OK
 
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple[Unit, ...],
-               roster_path: Path | None, deadline: date | None) -> int:
-    """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing."""
+               roster_path: Path | None, deadline: date | None, lock: OutputLock) -> int:
+    """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
+    lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.batch import BatchOptions, run_batch
     from processor.console import Progress, safe_line, summary_lines
     from processor.publish import publish
@@ -203,7 +224,7 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
                            roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers)
     result = run_batch(options, progress=Progress())
-    published = publish(result)
+    published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
         print(safe_line(line), file=out)
     incomplete = any(u.status != "valid" for u in published.summary.units)

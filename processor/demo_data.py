@@ -57,6 +57,11 @@ class _Filing:
     per_unit_template: bool = True
 
 
+def demo_year() -> int:
+    """The evaluation year of the demo, known before anything is written."""
+    return int(yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))["year"])
+
+
 def build_demo(root: Path, layout: Layout) -> DemoInput:
     """Write the roster and the returned files under root (replacing an earlier demo)."""
     scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))

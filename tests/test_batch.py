@@ -200,10 +200,14 @@ def test_cli_usage_errors(argv, message):
 
 
 def test_workbook_open_in_excel_is_reported(mixed_folder, tmp_path, monkeypatch):
+    """On Windows a PermissionError on rename is a file open elsewhere (POSIX: see test_output_safety)."""
+    from processor import publish as publish_module
+
     def refuse(*_args):
         raise PermissionError(13, "Permission denied")
     monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(publish_module, "_OPEN_FILES_BLOCK_RENAME", True)
     code, _, err = cli("process", str(mixed_folder), "--out", str(tmp_path / "o"), "--workers", "1")
     assert code == 2
     assert "đang mở trong Excel" in err
-    assert not list(tmp_path.glob(".dvht-dang-ghi-*"))
+    assert sorted(os.listdir(tmp_path / "o" / ".dvht")) == ["lock"] and not list(tmp_path.glob(".dvht*"))
