@@ -42,7 +42,7 @@ def discover(input_dir: Path) -> list[FoundFile]:
         folder, folder_rel = pending.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = list(listing)  # the result is sorted by relative path at the end
         except OSError as exc:
             found.append(FoundFile(folder, folder_rel or ROOT_REL, 0, 0.0, _os_reason(exc, "thư mục"),
                                    failed=True, folder=True))
