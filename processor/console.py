@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TextIO
 
 from processor.summary import Summary
+from processor.textnorm import display_name
 
 
 def safe_line(text: str) -> str:
-    """Control characters from submitted text are shown escaped, never sent to the terminal."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    """Control characters, bidi controls and undecodable bytes from submitted text and file
+    names are shown escaped, never sent to the terminal or the log as they are."""
+    return display_name(text)
 
 
 class Progress:
@@ -41,6 +43,7 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
     classes = ", ".join(f"{label}: {n}" for label, n in summary.class_counts[""].items())
     lines = [
         f"Tệp tìm thấy: {len(files)} (đã đọc {len(files) - skipped}, bỏ qua {skipped}, không đọc được {unreadable})",
+        *(f"Cảnh báo: {f.warning}" for f in files if f.warning),
         f"Đơn vị: {len(summary.units)} — hợp lệ {counts['valid']}, cần sửa {counts['to_fix']}, "
         f"chưa nộp {counts['missing']}",
         f"Xếp loại: {classes}",

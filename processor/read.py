@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import replace
 from typing import Any
@@ -50,10 +52,11 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
     if refusal:
         return RawSubmission(rel=found.rel, size=found.size, sha256="", mtime=found.mtime, issues=(refusal,))
     try:
-        with open(found.path, "rb") as fh:  # read-only, and never more than the limit
-            data = fh.read(limits.max_file_bytes + 1)
+        data = _read_regular_file(found.path, limits.max_file_bytes + 1)
     except OSError as exc:
         return _unreadable(found, "", 0, f"không mở được tệp: {exc.strerror or exc}")
+    if data is None:
+        return _unreadable(found, "", 0, "không phải tệp thông thường (ống dẫn, socket hoặc thiết bị); không đọc")
     sha256 = hashlib.sha256(data).hexdigest()
     refusal = check_size(found.rel, len(data), limits) or check_bytes(found.rel, data, limits)
     if refusal:
@@ -75,6 +78,26 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
         return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime,
                              issues=(make_issue("reader-crashed", found.rel),))
     return _with_empty_score_cells_explained(raw, data, rubric)
+
+
+def _read_regular_file(path: str, limit: int) -> bytes | None:
+    """At most limit bytes of a regular file, read-only; None for anything else.
+
+    discover already keeps pipes and devices out, but a file can be swapped for one in the
+    meantime: opening without blocking and checking the opened file means a named pipe can
+    never make the batch wait forever. path is the real path, even with undecodable bytes.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        return fh.read(limit)
 
 
 def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: Rubric) -> RawSubmission:

@@ -17,13 +17,22 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file under the input folder; skip_reason is None when it is to be read."""
+    """A file under the input folder; skip_reason is None when it is to be read.
+
+    rel is the exact relative path (as the OS gave it: spacing, NFD, even surrogate-escaped
+    bytes that are not UTF-8). It is the file's identity and the key results are joined on;
+    show it only through textnorm.display_name. failed marks an entry that could not be
+    examined at all (reported as "Không đọc được" with a warning), as opposed to one skipped
+    on purpose (Bỏ qua); folder marks an entry that is a folder, not a file.
+    """
 
     path: str
     rel: str
     size: int
     mtime: float
     skip_reason: str | None = None
+    failed: bool = False
+    folder: bool = False
 
 
 @dataclass(frozen=True)

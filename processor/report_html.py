@@ -26,7 +26,7 @@ from processor.report_texts import report_texts
 from processor.score import TOTAL
 from processor.settings import load_template_texts
 from processor.summary import Summary, UnitRow
-from processor.textnorm import match_key, safe_file_stem
+from processor.textnorm import display_name, match_key, safe_file_stem
 
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
@@ -246,7 +246,8 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
         error_count=sum(1 for i in u.issues if i.is_error), warning_count=sum(1 for i in u.issues if not i.is_error),
         rows=tuple(rows), total_text=_num(u.scores.get(TOTAL)), total_max_text=format_number(rubric.total_max),
         narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
-        file=u.file, sha_prefix=sub.sha256[:16] if sub else "", superseded=u.superseded,
+        file=display_name(u.file), sha_prefix=sub.sha256[:16] if sub else "",
+        superseded=tuple(display_name(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
     )
 

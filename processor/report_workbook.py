@@ -23,6 +23,7 @@ from processor.dates import format_vn_date
 from processor.report_texts import report_texts
 from processor.score import TOTAL
 from processor.summary import Summary
+from processor.textnorm import display_name
 
 EXCEL_MAX_TEXT = 32767
 CLASS_COLOURS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")
@@ -175,7 +176,8 @@ class _Writer:
         rows = [
             [u.code, u.name, u.group, status_cell(u), *(u.scores[cid] for cid in top), u.scores[TOTAL],
              class_cell(u.class_label), u.errors if u.submission else None, u.warnings if u.submission else None,
-             u.report_date, u.on_time, u.in_roster, u.file, Link(page, self.t["page_link"]) if page else None]
+             u.report_date, u.on_time, u.in_roster, display_name(u.file),
+             Link(page, self.t["page_link"]) if page else None]
             for u, page in zip(self.summary.units, pages, strict=True)
         ]
         widths = [12, 42, 24, 11, *(10 for _ in top), 10, 12, 8, 10, 12, 9, 11, 48, 16]
@@ -281,12 +283,13 @@ class _Writer:
 
     def _issues(self, ws: Worksheet) -> None:
         headers = [self._col(k) for k in ("file", "unit", "sheet", "cell", "severity", "issue_code", "message")]
-        rows = [[i.file, unit, i.sheet, i.cell, i.severity_label, i.code, i.message] for i, unit in self.summary.issues]
+        rows = [[display_name(i.file), unit, i.sheet, i.cell, i.severity_label, i.code, i.message]
+                for i, unit in self.summary.issues]
         self._table(ws, headers, rows, [40, 32, 16, 7, 10, 22, 90], [None, "wrap", None, None, None, None, "wrap"])
 
     def _files(self, ws: Worksheet) -> None:
         headers = [self._col(k) for k in ("file", "size", "sha256", "unit", "outcome", "note")]
-        rows = [[f.rel, f.size, f.sha256, f.unit, f.outcome_label, f.note] for f in self.summary.files]
+        rows = [[display_name(f.rel), f.size, f.sha256, f.unit, f.outcome_label, f.note] for f in self.summary.files]
         self._table(ws, headers, rows, [48, 12, 66, 14, 16, 70], [None, "int", None, None, None, "wrap"])
 
     def _missing(self, ws: Worksheet) -> None:
@@ -312,7 +315,7 @@ class _Writer:
             (info["rubric"], f"{self.rubric.id} {self.rubric.version} — {self.rubric.title}"),
             (info["legal_basis"], self.rubric.legal_basis),
             (info["year"], o.year),
-            (info["input_dir"], str(o.input_dir)),
+            (info["input_dir"], display_name(str(o.input_dir))),
             (info["roster"], str(o.roster_path) if o.roster_path else info["none"]),
             (info["deadline"], format_vn_date(o.deadline) if o.deadline else info["none"]),
             (info["files_found"], len(s.files)),

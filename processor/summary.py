@@ -19,6 +19,7 @@ from processor.report_texts import report_texts
 from processor.resolve import MISSING, SKIPPED, SUPERSEDED, UNREADABLE, VALID, Resolution, usable_report_date
 from processor.rubric import Criterion
 from processor.score import CLASS, TOTAL
+from processor.textnorm import display_name
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ class UnitRow:
 
 @dataclass(frozen=True)
 class FileRow:
-    rel: str
+    rel: str  # the exact relative path, the key; show it through display_name
     size: int
     sha256: str
     unit: str
     outcome: str
     outcome_label: str
     note: str
+    warning: str = ""  # set when discover could not examine it: staff must be told, not only the table
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ def summarise(result: BatchResult) -> Summary:
     outcome_labels = texts["outcome"]
     file_rows: list[FileRow] = []
     for found in result.found:
+        if found.failed:
+            what = "thư mục" if found.folder else "tệp"
+            file_rows.append(FileRow(found.rel, found.size, "", "", UNREADABLE, outcome_labels[UNREADABLE],
+                                     found.skip_reason or "",
+                                     f"không đọc được {what} {display_name(found.rel)}: {found.skip_reason}"))
+            continue
         if found.skip_reason is not None:
             file_rows.append(FileRow(found.rel, found.size, "", "", SKIPPED, outcome_labels[SKIPPED],
                                      found.skip_reason))
