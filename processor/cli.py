@@ -208,12 +208,13 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     with output_lock(args.out) as lock:
         demo = build_demo(root, build_layout(load_rubric(args.rubric)))
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
-        _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline, lock)
+        _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline, lock,
+                   today=demo.run_date)
     return EXIT_OK
 
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple[Unit, ...],
-               roster_path: Path | None, deadline: date | None, lock: OutputLock) -> int:
+               roster_path: Path | None, deadline: date | None, lock: OutputLock, today: date | None = None) -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.batch import BatchOptions, run_batch
@@ -222,7 +223,8 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     from processor.rubric import load_rubric
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
-                           roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers)
+                           roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers,
+                           **({"today": today} if today else {}))
     result = run_batch(options, progress=Progress())
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):

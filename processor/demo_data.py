@@ -7,6 +7,7 @@ two never reply, and Excel leaves a lock file behind.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import yaml
 
 from processor.dates import parse_vn_date
 from processor.distribute import unit_template_name
+from processor.errors import OutputError
 from processor.filler import fill_template, submission_values
 from processor.layout import Layout
 from processor.roster import Unit, load_roster
@@ -30,6 +32,7 @@ DEMO_DIR = Path(__file__).parent / "demo"
 ROSTER = DEMO_DIR / "danh_sach_don_vi.csv"
 SCENARIO = DEMO_DIR / "scenario.yaml"
 REFERENCE = DEMO_DIR / "reference_2021.yaml"
+DEMO_MARK = ".dvht-demo"
 GENERATED_AT = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
 TARGET_TOTALS = (97, 92.5, 89, 86, 83.5, 79, 75, 72.5, 66, 58.5, 88, 94, 45.5, 81, 91, 69)
 NEVER_REPLIED = ("HCCB", "X017")
@@ -39,6 +42,7 @@ NEVER_REPLIED = ("HCCB", "X017")
 class DemoInput:
     year: int
     deadline: date
+    run_date: date  # the demo's "today", fixed so that its results never drift with the calendar
     roster: Path
     units: tuple[Unit, ...]
     input_dir: Path
@@ -62,16 +66,30 @@ def demo_year() -> int:
     return int(yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))["year"])
 
 
+def _remove_earlier_demo(root: Path) -> None:
+    """The demo folder is rebuilt on every run, but only a folder the demo made is deleted:
+    one with its mark, or (made by an earlier version) holding nothing but the demo's parts."""
+    if not os.path.lexists(root):
+        return
+    ours = root.is_dir() and not root.is_symlink() and (
+        (root / DEMO_MARK).is_file() or {p.name for p in root.iterdir()} <= {"ho_so", "mau", ROSTER.name})
+    if not ours:
+        raise OutputError(f"Thư mục {root} đã có và không do bản chạy thử tạo; để không xoá nhầm, hãy chọn "
+                          "thư mục kết quả khác (--out) hoặc chuyển thư mục đó đi nơi khác.")
+    shutil.rmtree(root)
+
+
 def build_demo(root: Path, layout: Layout) -> DemoInput:
     """Write the roster and the returned files under root (replacing an earlier demo)."""
     scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
     year, deadline = int(scenario["year"]), parse_vn_date(scenario["deadline"])
-    assert deadline is not None
-    if root.exists():
-        shutil.rmtree(root)
+    run_date = parse_vn_date(scenario["run_date"])
+    assert deadline is not None and run_date is not None
+    _remove_earlier_demo(root)
     input_dir = root / "ho_so"
     templates = root / "mau"
     input_dir.mkdir(parents=True)
+    (root / DEMO_MARK).write_text("dvht demo\n", encoding="utf-8")
     roster_path = root / ROSTER.name
     shutil.copy(ROSTER, roster_path)
     units = load_roster(roster_path)
@@ -97,7 +115,8 @@ def build_demo(root: Path, layout: Layout) -> DemoInput:
 
     _extras(input_dir)
     shutil.rmtree(templates)
-    return DemoInput(year=year, deadline=deadline, roster=roster_path, units=tuple(units), input_dir=input_dir)
+    return DemoInput(year=year, deadline=deadline, run_date=run_date, roster=roster_path, units=tuple(units),
+                     input_dir=input_dir)
 
 
 def _filing(unit: Unit, index: int, year: int, scenario: dict[str, Any], layout: Layout) -> _Filing:

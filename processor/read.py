@@ -42,6 +42,7 @@ from processor.layout import (
 from processor.records import FoundFile, RawSubmission
 from processor.rubric import Rubric
 from processor.settings import load_template_texts
+from processor.textnorm import display_name
 
 REQUIRED_SHEETS = tuple(s for s in SHEETS if s != SHEET_META)
 
@@ -246,7 +247,8 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
             issues.append(make_issue("sheet-missing", found.rel, name, trang=name))
     for name in sheets.names:
         if name not in SHEETS:
-            issues.append(make_issue("sheet-extra", found.rel, name, trang=name))
+            shown = display_name(name)  # a sheet name is the unit's text: bidi controls shown, not obeyed
+            issues.append(make_issue("sheet-extra", found.rel, shown, trang=shown))
     sheets.alias = _swapped(sheets)
     for actual, holds in sorted(((a, h) for h, a in sheets.alias.items()), key=lambda pair: SHEETS.index(pair[0])):
         issues.append(make_issue("sheets-swapped", found.rel, actual, trang=actual, trang_dung=holds))

@@ -47,9 +47,9 @@ class Resolution:
     files: tuple[FileResult, ...]  # every read file, with roster issues added
     outcome: dict[str, str]  # rel path -> USED / SUPERSEDED / NEEDS_FIX / UNREADABLE
     unit_of_file: dict[str, str]  # rel path -> unit code (or name key) it was attributed to
-    # rel path -> (rule, other file(s)): for the file used, the rule against the runner-up and
-    # every file it replaced ("; "-joined); for a superseded file, the rule and the file used.
-    choice: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # rel path -> (rule, other files): for the file used, the rule against the runner-up and
+    # every file it replaced; for a superseded file, the rule and the file used.
+    choice: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def usable_report_date(result: FileResult) -> date | None:
@@ -90,7 +90,7 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
         unit_of_file[result.rel] = unit.code or unit.name
 
     results: list[UnitResult] = []
-    choice: dict[str, tuple[str, str]] = {}
+    choice: dict[str, tuple[str, tuple[str, ...]]] = {}
     for key, unit in [*units.items(), *sorted(extra_units.items())]:
         candidates = attributed.get(key, [])
         if not candidates:
@@ -101,9 +101,9 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
         outcome[winner.rel] = NEEDS_FIX if winner.errors else USED
         for older in rest:
             outcome[older.rel] = SUPERSEDED
-            choice[older.rel] = (_rule(winner, older), winner.rel)
+            choice[older.rel] = (_rule(winner, older), (winner.rel,))
         if rest:
-            choice[winner.rel] = (_rule(winner, rest[0]), "; ".join(r.rel for r in rest))
+            choice[winner.rel] = (_rule(winner, rest[0]), tuple(r.rel for r in rest))
         results.append(UnitResult(unit, in_roster=key in units, status=status, submission=winner,
                                   superseded=tuple(sorted(rest, key=lambda r: r.rel))))
     return Resolution(units=tuple(results), files=tuple(checked), outcome=outcome, unit_of_file=unit_of_file,

@@ -175,7 +175,8 @@ def _choice_note(resolution: Resolution, rel: str, texts: dict) -> str:
         return ""
     rule, other = resolution.choice[rel]
     template = texts["superseded"] if resolution.outcome.get(rel) == SUPERSEDED else texts["used"]
-    return template.format(khac=other, ly_do=texts["rules"][rule])
+    shown = "; ".join(display_name(name) for name in other)
+    return template.format(khac=shown, ly_do=texts["rules"][rule])
 
 
 def _num(value: object) -> float | None:

@@ -86,3 +86,13 @@ def test_consolidated_workbook_opens_in_libreoffice(demo_out, tmp_path):
     assert wb.sheetnames == SHEETS
     for name in SHEETS:
         assert wb[name].max_row > 1, name
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
+    precious = tmp_path / "du_lieu_mau"
+    precious.mkdir()
+    (precious / "ho_so_that.xlsx").write_bytes(b"x")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert main(["demo", "--out", str(tmp_path), "--workers", "1"], stdout=stdout, stderr=stderr) == 2
+    assert "không do bản chạy thử tạo" in stderr.getvalue()
+    assert (precious / "ho_so_that.xlsx").read_bytes() == b"x"

@@ -262,3 +262,19 @@ def test_discover_keeps_the_exact_relative_path(tmp_path):
     (tmp_path / "x  y").mkdir()
     (tmp_path / "x  y" / "a\tb.xlsx").write_bytes(b"")
     assert [f.rel for f in discover(tmp_path)] == ["x  y/a\tb.xlsx"]
+
+
+def test_a_resubmission_with_an_invalid_utf8_name_is_noted_without_crashing(make_submission, tmp_path):
+    """The note saying which file replaced which names the other file: shown, not raw."""
+    source = make_submission("tam.xlsx", folder=tmp_path / "nguon", ngay_bao_cao="20/01/2026")
+    inbox = tmp_path / "hs"
+    make_submission("lan1.xlsx", folder=inbox, ngay_bao_cao="10/01/2026")
+    fd = os.open(bytes(inbox) + b"/l\xe1n 2.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(source.read_bytes())
+    out = tmp_path / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1"], stdout, stderr)
+    assert (code, stderr.getvalue()) == (0, "")
+    notes = {r[0]: r[3] for r in _file_rows(out / "TongHop_DVHT_2025.xlsx")}
+    assert "l\\xe1n 2.xlsx" in notes["lan1.xlsx"]

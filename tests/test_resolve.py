@@ -212,7 +212,7 @@ def test_a_corrected_file_without_date_beats_the_older_wrong_file(make_submissio
                                     {"ngay_bao_cao": ""})
     assert (unit.submission.rel, unit.status) == ("moi.xlsx", VALID)
     assert resolution.outcome == {"moi.xlsx": USED, "cu.xlsx": SUPERSEDED}
-    assert resolution.choice == {"moi.xlsx": ("error-free", "cu.xlsx"), "cu.xlsx": ("error-free", "moi.xlsx")}
+    assert resolution.choice == {"moi.xlsx": ("error-free", ("cu.xlsx",)), "cu.xlsx": ("error-free", ("moi.xlsx",))}
 
 
 def test_a_corrected_file_beats_an_older_wrong_file_dated_2062(make_submission, rubric, layout):
@@ -226,7 +226,7 @@ def test_an_unusual_date_does_not_win_by_itself(make_submission, rubric, layout)
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "15/01/2062"},
                                     {"ngay_bao_cao": "20/01/2026"})
     assert unit.submission.rel == "moi.xlsx"
-    assert resolution.choice["moi.xlsx"] == ("report-date", "cu.xlsx")
+    assert resolution.choice["moi.xlsx"] == ("report-date", ("cu.xlsx",))
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "20/01/2026"},
                                     {"ngay_bao_cao": "01/01/1900"})
     assert unit.submission.rel == "cu.xlsx"
@@ -238,7 +238,7 @@ def test_a_wrong_file_supersedes_a_correct_one_only_when_newer_by_every_measure(
                                     {"ngay_bao_cao": "20/01/2026", **WRONG})
     assert (unit.submission.rel, unit.status) == ("moi.xlsx", TO_FIX)
     assert resolution.outcome == {"moi.xlsx": NEEDS_FIX, "cu.xlsx": SUPERSEDED}
-    assert resolution.choice["moi.xlsx"] == ("newer-by-every-measure", "cu.xlsx")
+    assert resolution.choice["moi.xlsx"] == ("newer-by-every-measure", ("cu.xlsx",))
     # newer report date but an older file: the correct file stays
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "20/01/2026", **WRONG},
                                     {"ngay_bao_cao": "10/01/2026"})
