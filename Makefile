@@ -25,6 +25,7 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Speed and scale (not part of the tests): generates 10,000 workbooks once into bench/cache/.
@@ -33,6 +34,7 @@ bench: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The README's picture of the scoring sheet (needs LibreOffice and poppler-utils).
 docs-image: $(VENV)/.runtime

@@ -14,11 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from processor.layout import build_layout
-from processor.roster import Unit
-from processor.rubric import load_rubric
-from processor.settings import load_settings
-from processor.template import TemplateRequest, write_template
+from processor.model.layout import build_layout
+from processor.model.records import Unit
+from processor.model.rubric import load_rubric
+from processor.model.settings import load_settings
+from processor.template.writer import TemplateRequest, write_template
 
 YEAR = 2025
 GROUPS = ("Sở, ban, ngành", "Tổ chức chính trị - xã hội", "UBND xã, phường", "Trường học", "Đơn vị sự nghiệp")

@@ -31,10 +31,11 @@ def _baseline_one(path: str) -> int:
 
 
 def ours(folder: Path, roster: Path, out: Path, workers: int) -> dict[str, float]:
-    from processor.batch import BatchOptions, run_batch
-    from processor.publish import publish
-    from processor.roster import load_roster
-    from processor.rubric import load_rubric
+    from processor.intake.roster import load_roster
+    from processor.model.batch import BatchOptions
+    from processor.model.rubric import load_rubric
+    from processor.pipeline import run_batch
+    from processor.report.publish import publish
 
     start = time.perf_counter()
     options = BatchOptions(input_dir=folder, out_dir=out, year=2025, rubric=load_rubric(),

@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from processor.dates import default_report_year
-from processor.errors import DvhtError, UsageError
-from processor.roster import Unit
+from processor.model.errors import DvhtError, UsageError
+from processor.model.records import Unit
+from processor.model.statuses import Status
+from processor.text.dates import default_report_year
 
 if TYPE_CHECKING:
-    from processor.publish import OutputLock
+    from processor.report.publish import OutputLock
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -68,17 +69,25 @@ def _year(text: str) -> int:
     return year
 
 
+def _common_options() -> argparse.ArgumentParser:
+    """Options every command takes, declared once and inherited (argparse parents=)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
     parser = _Parser(
         prog="run.py",
         description="Công cụ thu thập, kiểm tra và tổng hợp phiếu tự đánh giá "
         "\"Đơn vị học tập\" (Thông tư 22/2020/TT-BGDĐT).",
+        parents=[common],
     )
-    parser.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
     sub = parser.add_subparsers(dest="command", title="lệnh", metavar="LỆNH", parser_class=_Parser)
     sub.required = True
 
-    t = sub.add_parser("template", help="tạo mẫu Excel để gửi các đơn vị",
+    t = sub.add_parser("template", help="tạo mẫu Excel để gửi các đơn vị", parents=[common],
                        description="Tạo mẫu Excel trống và (nếu có danh sách) một mẫu cho từng đơn vị.")
     t.add_argument("--year", type=_year, default=default_report_year(), metavar="NĂM",
                    help="năm đánh giá (mặc định: năm trước, %(default)s)")
@@ -88,9 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="thư mục ghi mẫu (mặc định: %(default)s)")
     t.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp, nơi nhận, mật khẩu khoá trang)")
     t.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
-    t.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
 
-    p = sub.add_parser("process", help="đọc, kiểm tra và tổng hợp các phiếu đơn vị gửi về",
+    p = sub.add_parser("process", help="đọc, kiểm tra và tổng hợp các phiếu đơn vị gửi về", parents=[common],
                        description="Đọc mọi sổ tính trong THƯ_MỤC_HỒ_SƠ (cả thư mục con), kiểm tra, tính lại "
                        "điểm và xếp loại, ghi sổ tổng hợp TongHop_DVHT_<năm>.xlsx.")
     p.add_argument("input_dir", type=Path, metavar="THƯ_MỤC_HỒ_SƠ", help="thư mục chứa các tệp đơn vị gửi về")
@@ -103,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
-    d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn",
+    d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn", parents=[common],
                        description="Tạo bộ hồ sơ mẫu của 40 đơn vị (có lỗi thường gặp) rồi chạy tổng hợp.")
     _batch_options(d)
     return parser
@@ -116,7 +124,6 @@ def _batch_options(p: argparse.ArgumentParser) -> None:
                    help="số tiến trình đọc tệp song song (mặc định: 0 = mọi lõi CPU)")
     p.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp mặc định)")
     p.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
-    p.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -151,12 +158,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.distribute import generate_templates
-    from processor.layout import build_layout
-    from processor.roster import load_roster
-    from processor.rubric import load_rubric
-    from processor.settings import load_settings
-    from processor.template import TemplateRequest
+    from processor.intake.roster import load_roster
+    from processor.model.layout import build_layout
+    from processor.model.rubric import load_rubric
+    from processor.model.settings import load_settings
+    from processor.template.distribute import generate_templates
+    from processor.template.writer import TemplateRequest
 
     if args.roster is not None and not args.roster.is_file():
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
@@ -172,10 +179,10 @@ def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.dates import parse_vn_date
-    from processor.publish import check_output, output_lock
-    from processor.roster import load_roster
-    from processor.settings import load_settings
+    from processor.intake.roster import load_roster
+    from processor.model.settings import load_settings
+    from processor.report.publish import check_output, output_lock
+    from processor.text.dates import parse_vn_date
 
     if not args.input_dir.is_dir():
         raise UsageError(f"không tìm thấy thư mục hồ sơ {args.input_dir}")
@@ -198,10 +205,10 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.demo_data import build_demo, demo_year
-    from processor.layout import build_layout
-    from processor.publish import check_output, output_lock
-    from processor.rubric import load_rubric
+    from processor.demo.build import build_demo, demo_year
+    from processor.model.layout import build_layout
+    from processor.model.rubric import load_rubric
+    from processor.report.publish import check_output, output_lock
 
     root = args.out / "du_lieu_mau"
     check_output(root, args.out, demo_year())
@@ -217,10 +224,10 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
                roster_path: Path | None, deadline: date | None, lock: OutputLock, today: date | None = None) -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
-    from processor.batch import BatchOptions, run_batch
-    from processor.console import Progress, safe_line, summary_lines
-    from processor.publish import publish
-    from processor.rubric import load_rubric
+    from processor.model.rubric import load_rubric
+    from processor.pipeline import BatchOptions, run_batch
+    from processor.report.console import Progress, safe_line, summary_lines
+    from processor.report.publish import publish
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
                            roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers,
@@ -229,7 +236,7 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
         print(safe_line(line), file=out)
-    incomplete = any(u.status != "valid" for u in published.summary.units)
+    incomplete = any(u.status != Status.VALID for u in published.summary.units)
     return EXIT_STRICT if incomplete else EXIT_OK
 
 

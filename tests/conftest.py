@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from processor.layout import Layout, build_layout
-from processor.roster import Unit
-from processor.rubric import Rubric, load_rubric
-from processor.settings import Settings, load_settings
-from processor.template import TemplateRequest, write_template
+from processor.model.layout import Layout, build_layout
+from processor.model.records import Unit
+from processor.model.rubric import Rubric, load_rubric
+from processor.model.settings import Settings, load_settings
+from processor.template.writer import TemplateRequest, write_template
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_2021 = REPO / "processor" / "demo" / "reference_2021.yaml"
@@ -86,7 +86,7 @@ def make_submission(tmp_path: Path, layout: Layout, settings: Settings, rubric: 
              unit: Unit | None = None, scores: dict[str, Any] | None = None,
              evidence: dict[str, Any] | None = None, narrative: dict[str, Any] | None = None,
              **identity: Any) -> Path:
-        from processor.filler import fill_template, submission_values
+        from processor.template.filler import fill_template, submission_values
 
         key = (year, unit.code if unit else "")
         if key not in templates:

@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from processor.batch import BatchOptions, run_batch
 from processor.cli import main
-from processor.publish import publish
-from processor.roster import Unit
+from processor.model.batch import BatchOptions
+from processor.model.records import Unit
+from processor.pipeline import run_batch
+from processor.report.publish import publish
 
 ROSTER = (Unit("SNV", "Sở Nội vụ", "Sở"), Unit("STC", "Sở Tài chính", "Sở"), Unit("X01", "UBND xã An", "Xã"),
           Unit("X02", "UBND xã Bình", "Xã"))
@@ -56,7 +57,7 @@ def run(folder: Path, out: Path, workers: int = 1):
 
 
 def _rubric():
-    from processor.rubric import load_rubric
+    from processor.model.rubric import load_rubric
     return load_rubric()
 
 
@@ -201,7 +202,7 @@ def test_cli_usage_errors(argv, message):
 
 def test_workbook_open_in_excel_is_reported(mixed_folder, tmp_path, monkeypatch):
     """On Windows a PermissionError on rename is a file open elsewhere (POSIX: see test_output_safety)."""
-    from processor import publish as publish_module
+    from processor.report import publish as publish_module
 
     def refuse(*_args):
         raise PermissionError(13, "Permission denied")

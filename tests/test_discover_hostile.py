@@ -19,14 +19,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from processor import textnorm
-from processor.batch import BatchOptions, run_batch
 from processor.cli import main
-from processor.discover import discover
-from processor.publish import Published, publish
-from processor.read import read_file
-from processor.records import FoundFile
-from processor.rubric import load_rubric
+from processor.intake.discover import discover
+from processor.intake.read import read_file
+from processor.model.batch import BatchOptions
+from processor.model.records import FoundFile
+from processor.model.rubric import load_rubric
+from processor.pipeline import run_batch
+from processor.report.publish import Published, publish
+from processor.text import normalise as textnorm
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -156,8 +157,8 @@ def test_the_reader_never_blocks_on_a_pipe_that_discover_saw_as_a_file(tmp_path)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    assert [(i.code, i.file) for i in raw.issues] == [("file-unreadable", "ong.xlsx")]
-    assert "không phải tệp thông thường" in raw.issues[0].message
+    assert (raw.refusal.code, raw.refusal.file) == ("file-unreadable", "ong.xlsx")
+    assert "không phải tệp thông thường" in raw.refusal.message
 
 
 # ---- item 11: a path longer than the OS allows ------------------------------------------

@@ -9,12 +9,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from processor.batch import BatchOptions, run_batch
-from processor.publish import publish
-from processor.report_html import page_names
-from processor.roster import Unit
-from processor.rubric import load_rubric
-from processor.summary import UnitRow
+from processor.model.batch import BatchOptions
+from processor.model.records import Unit
+from processor.model.rubric import load_rubric
+from processor.pipeline import run_batch
+from processor.report.html import page_names
+from processor.report.publish import publish
+from processor.report.summary import UnitRow
 
 HOSTILE = {
     "script": "<script>alert('xss')</script>",

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from processor import publish as publish_module
-from processor.batch import BatchOptions, run_batch
 from processor.cli import main
-from processor.publish import OWNED_NAMES, STATE_DIR, output_lock, publish, published_names, recover
-from processor.report_workbook import workbook_name
-from processor.rubric import load_rubric
+from processor.model.batch import BatchOptions
+from processor.model.rubric import load_rubric
+from processor.pipeline import run_batch
+from processor.report import publish as publish_module
+from processor.report.publish import OWNED_NAMES, STATE_DIR, output_lock, publish, published_names, recover
+from processor.report.workbook import workbook_name
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -242,7 +243,8 @@ def test_windows_sharing_violation_names_excel(two_runs, monkeypatch):
 def test_second_run_into_the_same_output_is_refused_until_the_first_ends(inbox, tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from processor.publish import output_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path\n"
+         "from processor.report.publish import output_lock\n"
          "with output_lock(Path(sys.argv[1])):\n    print('ready', flush=True); sys.stdin.read()", str(out)],
         cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -9,14 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from processor.filler import fill_template, submission_values
-from processor.layout import SHEET_SCORES, SHEETS
+from processor.model.layout import SHEET_SCORES, SHEETS
+from processor.template.filler import fill_template, submission_values
 from tests.conftest import libreoffice_convert
 
 
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory, rubric, layout, settings, reference_2021):
-    from processor.template import TemplateRequest, write_template
+    from processor.template.writer import TemplateRequest, write_template
     from tests.conftest import FIXED_TIME
 
     work = tmp_path_factory.mktemp("recalc")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from processor.batch import BatchOptions, process_file, run_batch
-from processor.records import FoundFile
-from processor.resolve import MISSING, NEEDS_FIX, SUPERSEDED, TO_FIX, USED, VALID, resolve
-from processor.roster import Unit
-from processor.validate import CheckContext
+from processor.intake.resolve import resolve
+from processor.intake.step import process_file
+from processor.model.batch import BatchOptions, CheckContext
+from processor.model.records import FoundFile, Unit
+from processor.model.statuses import Outcome, Status
+from processor.pipeline import run_batch
 
 DEADLINE = date(2026, 3, 31)
 TODAY = date(2026, 6, 1)
@@ -64,18 +65,18 @@ def test_a_name_shared_by_two_roster_units_never_resolves_by_name(make_submissio
     assert "2 đơn vị" in message and "ND1" in message and "ND2" in message and "Huyện A" in message
     assert files["a.xlsx"].issues[0].is_error
     units = unit_results(resolution)
-    assert units["ND1"].status == MISSING and units["ND2"].status == MISSING
+    assert units["ND1"].status == Status.MISSING and units["ND2"].status == Status.MISSING
     extra = [u for u in resolution.units if not u.in_roster]
-    assert [(u.submission.rel, u.status, u.superseded) for u in extra] == [("a.xlsx", TO_FIX, ()),
-                                                                           ("b.xlsx", TO_FIX, ())]
-    assert resolution.outcome == {"a.xlsx": NEEDS_FIX, "b.xlsx": NEEDS_FIX}
+    assert [(u.submission.rel, u.status, u.superseded) for u in extra] == [("a.xlsx", Status.TO_FIX, ()),
+                                                                           ("b.xlsx", Status.TO_FIX, ())]
+    assert resolution.outcome == {"a.xlsx": Outcome.NEEDS_FIX, "b.xlsx": Outcome.NEEDS_FIX}
 
 
 def test_a_coded_file_still_goes_to_its_unit_when_the_name_is_shared(make_submission, rubric, layout):
     coded = check(make_submission("nd2.xlsx", ma_don_vi="ND2", ten_don_vi="Trường THCS Nguyễn Du"), rubric)
     resolution = resolve([coded], NGUYEN_DU, layout)
     units = unit_results(resolution)
-    assert units["ND2"].status == VALID and units["ND1"].status == MISSING
+    assert units["ND2"].status == Status.VALID and units["ND1"].status == Status.MISSING
     assert found(resolution.files[0]) == []
 
 
@@ -93,7 +94,7 @@ def test_an_exact_name_wins_over_a_diacritics_insensitive_one(make_submission, r
     assert found(files["tan_an.xlsx"]) == []
     assert found(files["tan_an_2.xlsx"]) == [("name-normalised-match", NAME)]
     units = unit_results(resolution)
-    assert units["TA"].status == VALID and units["TAN"].status == VALID
+    assert units["TA"].status == Status.VALID and units["TAN"].status == Status.VALID
 
 
 def test_a_name_without_diacritics_hitting_two_units_is_ambiguous(make_submission, rubric, layout):
@@ -101,7 +102,7 @@ def test_a_name_without_diacritics_hitting_two_units_is_ambiguous(make_submissio
     resolution = resolve([bare], TAN_AN, layout)
     assert found(resolution.files[0]) == [("name-ambiguous", NAME)]
     assert "TA" in resolution.files[0].issues[0].message and "TAN" in resolution.files[0].issues[0].message
-    assert [u.status for u in resolution.units if u.in_roster] == [MISSING, MISSING]
+    assert [u.status for u in resolution.units if u.in_roster] == [Status.MISSING, Status.MISSING]
 
 
 def test_tone_placement_variants_are_the_same_exact_name(make_submission, rubric, layout):
@@ -130,7 +131,7 @@ def test_abbreviations_match_the_roster_name(make_submission, rubric, layout):
 
 
 def test_short_abbreviations_expand_only_as_whole_words():
-    from processor.textnorm import abbreviation_key
+    from processor.text.normalise import abbreviation_key
 
     assert abbreviation_key("Trường TH Kim Đồng") == abbreviation_key("Trường Tiểu học Kim Đồng")
     assert abbreviation_key("Trường THCS Kim Đồng") != abbreviation_key("Trường TH Kim Đồng")
@@ -139,7 +140,7 @@ def test_short_abbreviations_expand_only_as_whole_words():
 
 
 def test_no_expansion_makes_two_demo_roster_names_collide():
-    from processor.textnorm import abbreviation_key, exact_name_key, match_key
+    from processor.text.normalise import abbreviation_key, exact_name_key, match_key
 
     with DEMO_ROSTER.open(encoding="utf-8") as fh:
         names = [row["Tên đơn vị"] for row in csv.DictReader(fh)]
@@ -177,8 +178,8 @@ def test_the_window_includes_its_first_and_last_day(typed, make_submission, rubr
 
 
 def run(folder: Path, tmp_path: Path, roster: tuple[Unit, ...]):
-    from processor.rubric import load_rubric
-    from processor.summary import summarise
+    from processor.model.rubric import load_rubric
+    from processor.report.summary import summarise
 
     options = BatchOptions(input_dir=folder, out_dir=tmp_path / "out", year=2025, rubric=load_rubric(),
                            roster=roster, deadline=DEADLINE, workers=1, today=TODAY)
@@ -210,15 +211,15 @@ WRONG = {"scores": {"1a": 99}}
 def test_a_corrected_file_without_date_beats_the_older_wrong_file(make_submission, rubric, layout):
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "10/01/2026", **WRONG},
                                     {"ngay_bao_cao": ""})
-    assert (unit.submission.rel, unit.status) == ("moi.xlsx", VALID)
-    assert resolution.outcome == {"moi.xlsx": USED, "cu.xlsx": SUPERSEDED}
+    assert (unit.submission.rel, unit.status) == ("moi.xlsx", Status.VALID)
+    assert resolution.outcome == {"moi.xlsx": Outcome.USED, "cu.xlsx": Outcome.SUPERSEDED}
     assert resolution.choice == {"moi.xlsx": ("error-free", ("cu.xlsx",)), "cu.xlsx": ("error-free", ("moi.xlsx",))}
 
 
 def test_a_corrected_file_beats_an_older_wrong_file_dated_2062(make_submission, rubric, layout):
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "15/01/2062", **WRONG},
                                     {"ngay_bao_cao": "20/01/2026"})
-    assert (unit.submission.rel, unit.status) == ("moi.xlsx", VALID)
+    assert (unit.submission.rel, unit.status) == ("moi.xlsx", Status.VALID)
     assert found(by_rel(resolution)["cu.xlsx"]) == [("date-unusual", DATE), ("score-above-max", "Chấm điểm!D6")]
 
 
@@ -236,17 +237,17 @@ def test_a_wrong_file_supersedes_a_correct_one_only_when_newer_by_every_measure(
     # newer report date and newer file time: the unit re-sent, and must fix its new file
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "10/01/2026"},
                                     {"ngay_bao_cao": "20/01/2026", **WRONG})
-    assert (unit.submission.rel, unit.status) == ("moi.xlsx", TO_FIX)
-    assert resolution.outcome == {"moi.xlsx": NEEDS_FIX, "cu.xlsx": SUPERSEDED}
+    assert (unit.submission.rel, unit.status) == ("moi.xlsx", Status.TO_FIX)
+    assert resolution.outcome == {"moi.xlsx": Outcome.NEEDS_FIX, "cu.xlsx": Outcome.SUPERSEDED}
     assert resolution.choice["moi.xlsx"] == ("newer-by-every-measure", ("cu.xlsx",))
     # newer report date but an older file: the correct file stays
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "20/01/2026", **WRONG},
                                     {"ngay_bao_cao": "10/01/2026"})
-    assert (unit.submission.rel, unit.status) == ("moi.xlsx", VALID)
+    assert (unit.submission.rel, unit.status) == ("moi.xlsx", Status.VALID)
     # same report date, newer file: not newer by the report date, the correct file stays
     resolution, unit = resolve_pair(make_submission, rubric, layout, {"ngay_bao_cao": "10/01/2026"},
                                     {"ngay_bao_cao": "10/01/2026", **WRONG})
-    assert (unit.submission.rel, unit.status) == ("cu.xlsx", VALID)
+    assert (unit.submission.rel, unit.status) == ("cu.xlsx", Status.VALID)
 
 
 def test_the_rule_that_chose_a_file_is_shown_for_both_files(make_submission, tmp_path):
@@ -258,13 +259,13 @@ def test_the_rule_that_chose_a_file_is_shown_for_both_files(make_submission, tmp
     _, summary = run(inbox, tmp_path, (Unit("SNV", "Sở Nội vụ"),))
     notes = {f.rel: (f.outcome, f.note) for f in summary.files}
     assert notes == {
-        "cu.xlsx": (SUPERSEDED, "Thay bằng tệp moi.xlsx: tệp không có lỗi được ưu tiên hơn tệp có lỗi."),
-        "moi.xlsx": (USED, "Được dùng thay cho tệp cu.xlsx: tệp không có lỗi được ưu tiên hơn tệp có lỗi."),
+        "cu.xlsx": (Outcome.SUPERSEDED, "Thay bằng tệp moi.xlsx: tệp không có lỗi được ưu tiên hơn tệp có lỗi."),
+        "moi.xlsx": (Outcome.USED, "Được dùng thay cho tệp cu.xlsx: tệp không có lỗi được ưu tiên hơn tệp có lỗi."),
     }
 
 
 def test_files_of_a_shared_name_are_published_as_separate_rows(make_submission, tmp_path):
-    from processor.publish import publish
+    from processor.report.publish import publish
 
     inbox = tmp_path / "ho_so"
     make_submission("a.xlsx", folder=inbox, ma_don_vi="", ten_don_vi="Trường THCS Nguyễn Du")

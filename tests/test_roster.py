@@ -7,11 +7,12 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from processor.distribute import generate_templates, unit_template_name
-from processor.errors import RosterError
-from processor.layout import SHEET_META
-from processor.roster import Unit, load_roster
-from processor.template import TemplateRequest
+from processor.intake.roster import load_roster
+from processor.model.errors import RosterError
+from processor.model.layout import SHEET_META
+from processor.model.records import Unit
+from processor.template.distribute import generate_templates, unit_template_name
+from processor.template.writer import TemplateRequest
 from tests.conftest import FIXED_TIME, REPO
 
 HEADER = "Mã đơn vị,Tên đơn vị,Nhóm,Email,Người liên hệ\n"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from processor.errors import RubricError
-from processor.rubric import load_rubric, parse_rubric, rubric_path
+from processor.model.errors import RubricError
+from processor.model.rubric import load_rubric, parse_rubric, rubric_path
 from tests.conftest import REPO
 
 

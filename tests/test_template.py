@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import yaml
 
-from processor.layout import (
+from processor.model.layout import (
     COL_EVIDENCE,
     COL_MAX,
     COL_SCORE,
@@ -22,8 +22,8 @@ from processor.layout import (
     SHEETS,
     build_layout,
 )
-from processor.roster import Unit
-from processor.rubric import load_rubric, rubric_path
+from processor.model.records import Unit
+from processor.model.rubric import load_rubric, rubric_path
 
 LEAVES = ["1a", "1b", "1c", "2a", "2b", "2c", "2d", *(f"3a{i}" for i in range(1, 9)), "3b", "3c"]
 ALL_NAMES = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from processor.issues import catalogue
+from processor.model.issues import catalogue
 
 SEVERITY = {"error": "lỗi", "warning": "cảnh báo"}
 

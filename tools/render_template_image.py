@@ -19,11 +19,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from processor.filler import fill_template, submission_values
-from processor.layout import SHEET_SCORES, build_layout
-from processor.rubric import load_rubric
-from processor.settings import load_settings
-from processor.template import TemplateRequest, write_template
+from processor.model.layout import SHEET_SCORES, build_layout
+from processor.model.rubric import load_rubric
+from processor.model.settings import load_settings
+from processor.template.filler import fill_template, submission_values
+from processor.template.writer import TemplateRequest, write_template
 
 REFERENCE = Path(__file__).resolve().parent.parent / "processor" / "demo" / "reference_2021.yaml"
 

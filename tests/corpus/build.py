@@ -25,12 +25,12 @@ from typing import Any
 
 import openpyxl
 
-from processor.filler import fill_template, submission_values
-from processor.layout import SHEET_META, SHEET_REPORT, SHEET_SCORES, build_layout
-from processor.roster import Unit
-from processor.rubric import load_rubric
-from processor.settings import load_settings
-from processor.template import TemplateRequest, write_template
+from processor.model.layout import SHEET_META, SHEET_REPORT, SHEET_SCORES, build_layout
+from processor.model.records import Unit
+from processor.model.rubric import load_rubric
+from processor.model.settings import load_settings
+from processor.template.filler import fill_template, submission_values
+from processor.template.writer import TemplateRequest, write_template
 
 YEAR = 2025
 USED, FIX, UNREADABLE, SKIPPED = "Đã dùng", "Cần sửa", "Không đọc được", "Bỏ qua"

@@ -1,0 +1,115 @@
+"""Turn the raw cell values of one workbook into typed fields, judging nothing.
+
+A score cell is read into a ScoreReading that says what the unit put there (a number, a
+number typed as text, a formula, an error value, nothing, something else); the checks
+decide what each of those means. Keeping the two apart is what lets every check share one
+signature.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from processor.model.layout import Layout
+from processor.model.records import RawSubmission
+from processor.text.dates import format_vn_date, parse_vn_date
+from processor.text.normalise import clean_text, nfc
+from processor.text.numbers import number_from_text
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class ScoreForm(StrEnum):
+    NUMBER = "number"
+    TEXT = "text"  # a number typed as text ("7,5")
+    BLANK = "blank"
+    FORMULA = "formula"  # a formula without a cached value (calamine sees it as blank)
+    ERROR = "error"  # an error value such as #REF!
+    NOT_NUMBER = "not-number"
+
+
+@dataclass(frozen=True)
+class ScoreReading:
+    value: float | None  # the number, when the cell holds one (typed as text or not)
+    form: ScoreForm
+    shown: str = ""  # what the unit typed, for the message (text, formula, error value)
+
+
+@dataclass(frozen=True)
+class Fields:
+    identity: dict[str, str] = field(default_factory=dict)
+    narrative: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, ScoreReading] = field(default_factory=dict)
+    report_date: date | None = None
+
+    @property
+    def score_values(self) -> dict[str, float | None]:
+        return {cid: reading.value for cid, reading in self.scores.items()}
+
+
+def parse_fields(raw: RawSubmission, layout: Layout) -> Fields:
+    values = raw.values
+    identity = {k: nfc(as_text(values[f"id.{k}"])) for k in layout.identity if f"id.{k}" in values}
+    narrative = {k: as_text(values[f"nar.{k}"]) for k in layout.narrative if f"nar.{k}" in values}
+    leaves = layout.rubric.leaves
+    evidence = {leaf.id: as_text(values[f"evid.{leaf.id}"]) for leaf in leaves if f"evid.{leaf.id}" in values}
+    scores = {leaf.id: read_score(raw, leaf.id) for leaf in leaves} if raw.rubric_matches else {}
+    report_date = parse_cell_date(values["id.ngay_bao_cao"]) if raw.format_known and "id.ngay_bao_cao" in values \
+        else None
+    return Fields(identity=identity, narrative=narrative, evidence=evidence, scores=scores, report_date=report_date)
+
+
+def read_score(raw: RawSubmission, cid: str) -> ScoreReading:
+    value = raw.values.get(f"score.{cid}")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        behind = str(raw.values.get(f"xml.{cid}", ""))
+        if behind.startswith("error:"):
+            return ScoreReading(None, ScoreForm.ERROR, behind.removeprefix("error:"))
+        if behind.startswith("formula:"):
+            return ScoreReading(None, ScoreForm.FORMULA, behind.removeprefix("formula:"))
+        return ScoreReading(None, ScoreForm.BLANK)
+    number = as_number(value)
+    if number is not None:
+        return ScoreReading(number, ScoreForm.NUMBER)
+    if isinstance(value, str):
+        number = number_from_text(value)
+        if number is not None:
+            return ScoreReading(number, ScoreForm.TEXT, value.strip())
+    return ScoreReading(None, ScoreForm.NOT_NUMBER, as_text(value))
+
+
+def as_text(value: Any) -> str:
+    """A cell as text for identity and narrative: codes typed as numbers lose their '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return format_vn_date(value.date())
+    if isinstance(value, date):
+        return format_vn_date(value)
+    return clean_text(str(value))
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def parse_cell_date(value: Any) -> date | None:
+    """A real date cell, a dd/mm/yyyy text, or an Excel serial number typed without format."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(value))
+    if isinstance(value, str) and value.strip():
+        return parse_vn_date(value)
+    return None

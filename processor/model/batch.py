@@ -1,0 +1,69 @@
+"""What one batch run is asked to do and what it gives back, as plain frozen records.
+
+They sit in the model, below every stage, so that the reports read a run's result without
+depending on the pipeline that made it, and workers receive a small picklable context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from processor.model.layout import Layout
+from processor.model.records import FileResult, FoundFile, Resolution, Unit
+from processor.model.rubric import Rubric
+from processor.text.dates import run_date
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds per file. The real template is about 20 KB and its largest part about 40 KB."""
+
+    max_file_bytes: int = 30 * 1024 * 1024
+    max_total_uncompressed: int = 200 * 1024 * 1024
+    max_part_bytes: int = 20 * 1024 * 1024
+    max_ratio: float = 200.0  # uncompressed / compressed, for parts over 1 MB
+    xml_head_bytes: int = 64 * 1024  # the prolog, where a DOCTYPE would have to be
+    max_seconds: int = 30  # CPU and wall-clock time to read and check one file
+    max_memory_bytes: int = 2 * 1024 * 1024 * 1024  # address space of a reading process
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything the per-file step needs; small and picklable, sent to every worker."""
+
+    rubric: Rubric
+    year: int
+    deadline: date | None
+    limits: Limits = field(default_factory=Limits)
+    today: date = field(default_factory=run_date)  # report dates after it are implausible
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input_dir: Path
+    out_dir: Path
+    year: int
+    rubric: Rubric
+    roster: tuple[Unit, ...] = ()
+    roster_path: Path | None = None
+    deadline: date | None = None
+    workers: int = 0  # 0: all cores
+    limits: Limits = field(default_factory=Limits)
+    today: date = field(default_factory=run_date)  # the run date; the one source of "today"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    options: BatchOptions
+    layout: Layout
+    found: tuple[FoundFile, ...]
+    resolution: Resolution
+    scores: pd.DataFrame
+    started_at: datetime
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def files_by_rel(self) -> dict[str, FileResult]:
+        return {f.rel: f for f in self.resolution.files}

@@ -1,0 +1,46 @@
+"""The batch, top to bottom: discover → read → validate → resolve → score → report.
+
+Only read touches input files (read-only); only the report modules write, into a
+temporary file or folder that replaces the previous output when complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from processor.intake.discover import discover
+from processor.intake.pool import Step, run_files
+from processor.intake.resolve import resolve
+from processor.intake.step import process_file
+from processor.judge.score import score_units
+from processor.model.batch import BatchOptions, BatchResult, CheckContext
+from processor.model.layout import build_layout
+
+
+def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
+              step: Step = process_file) -> BatchResult:
+    """step: the per-file step, a parameter so that a test can hand the pool a sabotaged one."""
+    started = datetime.now().astimezone()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    found = discover(options.input_dir)
+    timings["discover"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
+                       today=options.today)
+    to_read = [f for f in found if f.skip_reason is None]
+    results = run_files(to_read, step, ctx, options.workers, progress)
+    timings["read_validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    layout = build_layout(options.rubric)
+    resolution = resolve(results, list(options.roster), layout)
+    scores = score_units(list(resolution.units), options.rubric)
+    timings["resolve_score"] = time.perf_counter() - clock
+    return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
+                       scores=scores, started_at=started, timings=timings)
+

@@ -1,0 +1,311 @@
+"""Render the per-unit pages and the index with jinja2, into the html/ folder.
+
+One autoescaping environment, a base template plus partials, one context dataclass per
+page. Pages are self-contained (CSS and JS inline, no request leaves the page) and carry a
+Content-Security-Policy that allows only our own inline style and script, by hash, so even
+a slip in escaping could not run a submitted script.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from processor.judge.score import TOTAL
+from processor.model.batch import BatchResult
+from processor.model.issues import Issue
+from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
+from processor.model.statuses import Status
+from processor.report.palette import band_index, css_class_bars, css_class_fills
+from processor.report.summary import Summary, UnitRow
+from processor.text.dates import format_vn_date
+from processor.text.normalise import display_name, match_key, safe_file_stem
+from processor.text.numbers import format_number
+from processor.text.wording import report_texts, template_texts
+
+TEMPLATES = Path(__file__).parent / "templates"
+INDEX = "index.html"
+
+
+@dataclass(frozen=True)
+class Assets:
+    css: str
+    js: str
+    csp: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    width: float
+    text: str
+    css: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class StaticRow:
+    """What a criterion's row shows on every unit page: escaped once per run, not per page."""
+
+    id: str
+    is_leaf: bool
+    max: float
+    max_text: str
+    css: str
+    head: Markup  # the TT, criterion and maximum cells
+    cells: frozenset[tuple[str, str]]  # the cells whose issues mark this row
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    css: str
+    head: Markup
+    score_cells: Markup  # the self-score and its bar against the maximum
+    evidence: str
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    name: str
+    code: str
+    group: str
+    year: int
+    report_number: str
+    report_date: str
+    signer: str
+    status: str
+    status_label: str
+    class_label: str
+    class_index: int
+    issues: tuple[Issue, ...]
+    error_count: int
+    warning_count: int
+    rows: tuple[ScoreRow, ...]
+    total_text: str
+    total_max_text: str
+    narrative: tuple[tuple[str, str], ...]
+    file: str
+    sha_prefix: str
+    superseded: tuple[str, ...]
+    rubric: str
+    contact: str
+    email: str
+    index_href: str = INDEX
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    code: str
+    name: str
+    group: str
+    status: str
+    status_label: str
+    total_text: str
+    total_sort: str
+    class_label: str
+    class_index: int
+    issues_text: str
+    issue_sort: str
+    page: str
+    search: str
+    name_key: str
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    title: str
+    rubric: str
+    tiles: tuple[tuple[str, str], ...]
+    charts: tuple[Chart, ...]
+    columns: tuple[tuple[str, str, str], ...]
+    rows: tuple[IndexRow, ...]
+    groups: tuple[str, ...]
+    statuses: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+@cache
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+@cache
+def assets() -> Assets:
+    css = (TEMPLATES / "static" / "style.css").read_text(encoding="utf-8")
+    css = css.replace("/*class-fills*/", css_class_fills()).replace("/*class-bars*/", css_class_bars())
+    js = (TEMPLATES / "static" / "index.js").read_text(encoding="utf-8")
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+    csp = (f"default-src 'none'; style-src {digest(css)}; script-src {digest(js)}; img-src data:; "
+           "base-uri 'none'; form-action 'none'")
+    return Assets(css=css, js=js, csp=csp)
+
+
+def page_names(units: tuple[UnitRow, ...]) -> list[str]:
+    """A file name per unit from its code (else its name): unique, ASCII, inside html/."""
+    names: list[str] = []
+    taken: set[str] = {INDEX.casefold()}
+    for u in units:
+        stem = safe_file_stem(u.code or u.name, 60)
+        candidate, n = f"{stem}.html", 2
+        while candidate.casefold() in taken:
+            candidate, n = f"{stem}-{n}.html", n + 1
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],
+                      indices: Iterable[int]) -> Iterator[tuple[str, str]]:
+    """(file name, HTML) of the given units, one at a time: 10,000 pages are written as
+    they are rendered, never held in memory together. names: from page_names()."""
+    t = report_texts()["html"]
+    template = environment().get_template("unit.html")
+    static = static_rows(result.layout)
+    for i in indices:
+        yield names[i], template.render(page=_unit_page(result, summary.units[i], static), t=t, assets=assets())
+
+
+def render_index(result: BatchResult, summary: Summary, names: list[str]) -> tuple[str, str]:
+    page = _index_page(result, summary, names)
+    return INDEX, environment().get_template("index.html").render(page=page, t=report_texts()["html"],
+                                                                  assets=assets())
+
+
+def _band_index(result: BatchResult, label: str) -> int:
+    return band_index([b.label for b in result.options.rubric.bands], label)
+
+
+def _num(value: float | None) -> str:
+    return format_number(value) if value is not None else "—"
+
+
+def static_rows(layout: Layout) -> tuple[StaticRow, ...]:
+    rows = []
+    for crow in layout.criterion_rows:
+        c = crow.criterion
+        cells = [crow.cell(col) for col in (COL_LABEL, COL_MAX, COL_SCORE, COL_EVIDENCE)]
+        rows.append(StaticRow(
+            id=c.id, is_leaf=c.is_leaf, max=c.max, max_text=format_number(c.max),
+            css=f"depth-{c.depth}" + ("" if c.is_leaf else " group"),
+            head=Markup('<td>{}</td><td class="label">{}</td><td class="num">{}</td>').format(
+                c.id, c.label, format_number(c.max)),
+            cells=frozenset((cell.sheet, cell.a1) for cell in cells),
+        ))
+    return tuple(rows)
+
+
+_BAR = Markup('<svg class="bar" viewBox="0 0 100 10" width="100" height="10" role="img" aria-label="{}/{}">'
+              '<rect class="bar-bg" width="100" height="10"/><rect class="{}" width="{:g}" height="10"/></svg>')
+_SCORE_CELLS = Markup('<td class="num">{}</td><td class="bar-cell">{}</td>')
+
+
+def _score_cells(score: str, maximum: str, bar: float | None) -> Markup:
+    svg = "" if bar is None else _BAR.format(score, maximum, "bar-fg over" if bar > 100 else "bar-fg", min(bar, 100))
+    return _SCORE_CELLS.format(score, svg)
+
+
+def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -> UnitPage:
+    rubric = result.options.rubric
+    sub = u.submission
+    cells_with_issue = {(i.sheet, i.cell) for i in u.issues}
+    scores = sub.scores if sub else {}
+    evidence = sub.evidence if sub else {}
+    rows = []
+    for row in static:
+        score = scores.get(row.id) if row.is_leaf else u.scores.get(row.id)
+        flagged = bool(cells_with_issue) and not row.cells.isdisjoint(cells_with_issue)
+        rows.append(ScoreRow(
+            css=row.css + (" has-issue" if flagged else ""), head=row.head,
+            score_cells=_score_cells(_num(score), row.max_text,
+                                     None if score is None else round(max(score, 0) / row.max * 100, 1)),
+            evidence=evidence.get(row.id, "") if row.is_leaf else "",
+        ))
+    identity = sub.identity if sub else {}
+    labels = template_texts()["report"]["labels"]
+    signer = " — ".join(x for x in (identity.get("nguoi_ky", ""), identity.get("chuc_vu_nguoi_ky", "")) if x)
+    return UnitPage(
+        name=u.name, code=u.code, group=u.group, year=result.options.year,
+        report_number=identity.get("so_bao_cao", ""),
+        report_date=format_vn_date(u.report_date) if u.report_date else identity.get("ngay_bao_cao", ""),
+        signer=signer, status=u.status, status_label=u.status_label, class_label=u.class_label,
+        class_index=_band_index(result, u.class_label), issues=u.issues,
+        error_count=sum(1 for i in u.issues if i.is_error), warning_count=sum(1 for i in u.issues if not i.is_error),
+        rows=tuple(rows), total_text=_num(u.scores.get(TOTAL)), total_max_text=format_number(rubric.total_max),
+        narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
+        file=display_name(u.file), sha_prefix=sub.sha256[:16] if sub else "",
+        superseded=tuple(display_name(s) for s in u.superseded),
+        rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
+    )
+
+
+def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> IndexPage:
+    texts = report_texts()
+    t = texts["html"]
+    rubric = result.options.rubric
+    rows = []
+    for name, u in zip(names, summary.units, strict=True):
+        total = u.scores.get(TOTAL)
+        issues = f"{u.errors} / {u.warnings}" if u.submission else ""
+        rows.append(IndexRow(
+            code=u.code, name=u.name, group=u.group, status=u.status, status_label=u.status_label,
+            total_text=_num(total) if u.submission else "", total_sort="" if total is None else f"{total:g}",
+            class_label=u.class_label, class_index=_band_index(result, u.class_label), issues_text=issues,
+            issue_sort=str(u.errors * 1000 + u.warnings) if u.submission else "", page=name,
+            search=match_key(" ".join((u.code, u.name, u.group))), name_key=match_key(u.name),
+        ))
+    status_counts = summary.status_counts[""]
+    class_counts = summary.class_counts[""]
+    rate = summary.on_time_rate
+    tiles = (
+        (t["tile_units"], str(len(summary.units))),
+        *((t[f"tile_{k}"], str(summary.units_with(k)))
+          for k in Status),
+        (t["tile_on_time"], f"{rate:.0%}" if rate is not None else "—"),
+    )
+    charts = (
+        _bar_chart(t["chart_class"], [(label, n, f"bar-c{i}") for i, (label, n) in enumerate(class_counts.items())]),
+        _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
+                                       zip(Status, status_counts.items(), strict=True)]),
+        Chart(t["chart_criterion"], tuple(
+            Bar(label=f"{s.criterion.id}", width=round((s.share or 0) * 180, 1),
+                text=f"{_num(None if s.average is None else round(s.average, 1))}/{format_number(s.criterion.max)}",
+                css="bar-crit")
+            for s in summary.criteria if s.criterion.depth == 0 or s.criterion.is_leaf)),
+    )
+    columns = (("code", t["code"], "text"), ("name", t["name"], "text"), ("group", t["group"], "text"),
+               ("status", t["status"], "text"), ("total", t["total_short"], "num"), ("class", t["class"], "text"),
+               ("issues", t["issues"], "num"))
+    return IndexPage(
+        title=t["index_title"].format(year=result.options.year),
+        rubric=f"{rubric.legal_basis}.",
+        tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,
+        statuses=tuple(status_counts), classes=tuple(b.label for b in rubric.bands),
+    )
+
+
+def _bar_chart(title: str, items: list[tuple[str, int, str]]) -> Chart:
+    top = max((n for _, n, _ in items), default=0) or 1
+    return Chart(title, tuple(Bar(label=label, width=round(n / top * 180, 1), text=str(n), css=css)
+                              for label, n, css in items))
+
+
+def write_pages(pages: Iterable[tuple[str, str]], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, html in pages:
+        (folder / name).write_bytes(html.encode("utf-8"))

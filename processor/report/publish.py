@@ -1,0 +1,369 @@
+"""Write every output of a batch run, all or nothing, and never over anything else.
+
+The output folder may hold the department's own files (even the input folder), so the tool
+replaces only what it made itself: the names in PUBLISHED_NAMES, each recognised by a mark
+(see _ours). Everything is written first into a staging folder inside the hidden state
+folder of the output (so a USB stick, a network share or a read-only parent works). Once the
+workbook, the pages and the log are complete, a journal listing the renames is written; the
+renames then move each old output into a backup folder and the new one into place. A failure
+during the renames rolls them back; a kill leaves the journal, and the next run completes
+the renames before it does anything else. Either way the public paths hold one run's
+outputs, never a mix, and the old pages are never left only in a folder a run deletes.
+
+A lock file in the state folder (an OS lock, released when the process dies) keeps a second
+run out of the same output folder while the first reads and publishes.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from processor import __version__
+from processor.model.batch import BatchResult
+from processor.model.errors import OutputError, UsageError
+from processor.report.console import log_lines, safe_line, summary_lines
+from processor.report.html import INDEX, page_names, render_index, render_unit_pages, write_pages
+from processor.report.summary import Summary, summarise
+from processor.report.workbook import write_workbook
+from processor.system.processes import WorkQueue, run_concurrently
+
+HTML_DIR = "html"
+STATE_DIR = ".dvht"
+# Everything the tool writes or replaces inside the output folder, {year} filled in. The input
+# folder may never lie inside one of these; a later output (van_ban/) is added here.
+PUBLISHED_NAMES = (HTML_DIR, "TongHop_DVHT_{year}.xlsx", "TongHop_DVHT_{year}.log")
+OWNED_NAMES = (*PUBLISHED_NAMES, STATE_DIR)
+HTML_MARK = ".dvht-html"
+LOCK_NAME = "lock"
+JOURNAL_NAME = "journal.json"
+PAGES_PER_CHUNK = 100
+_WINDOWS = sys.platform == "win32"
+_OPEN_FILES_BLOCK_RENAME = _WINDOWS  # a PermissionError there means "open in another program"
+
+
+@dataclass(frozen=True)
+class Published:
+    summary: Summary
+    workbook: Path
+    index: Path
+    log: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.workbook, self.index, self.log]
+
+
+@dataclass(frozen=True)
+class OutputLock:
+    """Proof that this process holds the lock of one output folder (see output_lock)."""
+
+    out: Path
+
+
+def published_names(year: int) -> list[str]:
+    return [name.format(year=year) for name in PUBLISHED_NAMES]
+
+
+def check_output(input_dir: Path, out_dir: Path, year: int) -> None:
+    """Refuse, before anything is read or written, an output folder that would overwrite the
+    input (the next run would read its own workbook, or the pages would replace submissions),
+    and outputs that are not ours."""
+    source, out = Path(os.path.realpath(input_dir)), Path(os.path.realpath(out_dir))
+    if source == out or source in out.parents:
+        where = "trùng với" if source == out else "nằm trong"
+        raise UsageError(f"thư mục kết quả {out_dir} {where} thư mục hồ sơ {input_dir}; "
+                         "hãy chọn thư mục kết quả ở ngoài thư mục hồ sơ (ví dụ --out ket_qua)")
+    if out in source.parents:
+        first = source.relative_to(out).parts[0].casefold()
+        owned = {name.format(year=year).casefold() for name in OWNED_NAMES}
+        if first in owned:
+            raise UsageError(f"thư mục hồ sơ {input_dir} nằm trong {out / source.relative_to(out).parts[0]}, "
+                             "nơi phần mềm ghi kết quả; hãy chuyển hồ sơ ra chỗ khác hoặc chọn thư mục kết quả khác")
+    check_ownership(out, year)
+
+
+def check_ownership(out: Path, year: int) -> None:
+    """Every output the run would replace must be one this tool wrote."""
+    state = out / STATE_DIR
+    if os.path.lexists(state) and (state.is_symlink() or not state.is_dir()):
+        _not_ours(out, STATE_DIR)
+    for name in published_names(year):
+        if os.path.lexists(out / name) and not _ours(out / name):
+            _not_ours(out, name)
+
+
+def _not_ours(out: Path, name: str) -> None:
+    raise OutputError(f"Thư mục kết quả {out} đã có {name} không do phần mềm này tạo; để không ghi đè, "
+                      f"hãy chọn thư mục kết quả khác hoặc chuyển {name} đi nơi khác.")
+
+
+def _ours(path: Path) -> bool:
+    """A mark of ours: html/ holds our marker file (or, written by an earlier version, only
+    .html pages with our index.html); the workbook's document comment starts with 'dvht ';
+    the log starts with our header line."""
+    if path.is_symlink():
+        return False
+    if path.name == HTML_DIR:
+        return path.is_dir() and ((path / HTML_MARK).is_file() or _legacy_pages(path))
+    if not path.is_file():
+        return False
+    if path.suffix == ".log":
+        with path.open("rb") as f:
+            return f.read(32).startswith("Chạy lúc ".encode())
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml")[:100_000].decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    found = re.search(r"<dc:description>(.*?)</dc:description>", core, re.S)
+    return bool(found) and html.unescape(found.group(1)).startswith("dvht ")
+
+
+def _legacy_pages(folder: Path) -> bool:
+    entries = list(folder.iterdir())
+    if not all(p.suffix == ".html" and p.is_file() and not p.is_symlink() for p in entries):
+        return False
+    index = folder / INDEX
+    return index.is_file() and b'<meta name="referrer" content="no-referrer">' in index.read_bytes()[:4096]
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[OutputLock]:
+    """Held from before the batch reads until publishing is done; a second run refuses at once."""
+    out = out_dir.resolve()
+    state = out / STATE_DIR
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        fd = os.open(state / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(explain(exc, out)) from None
+    try:
+        try:
+            _lock(fd)
+        except OSError:
+            raise OutputError(f"Một lần chạy khác đang ghi vào thư mục kết quả {out}; hãy đợi lần chạy đó "
+                              "xong (hoặc chọn thư mục kết quả khác) rồi chạy lại.") from None
+        yield OutputLock(out)
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    if _WINDOWS:
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def explain(exc: BaseException, path: Path) -> str:
+    """One Vietnamese line for a failure to write the outputs, from the OS error behind it."""
+    cause = _os_error(exc)
+    code = cause.errno if cause else None
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return (f"Không ghi được kết quả vào {path}: đĩa đầy. Hãy giải phóng chỗ trống hoặc chọn thư mục kết quả "
+                "khác; kết quả lần trước được giữ nguyên.")
+    sharing = getattr(cause, "winerror", None) in (32, 33)
+    if sharing or (isinstance(cause, PermissionError) and _OPEN_FILES_BLOCK_RENAME):
+        return (f"Không ghi được {path}: tệp đang mở trong Excel hoặc chương trình khác. "
+                "Hãy đóng tệp rồi chạy lại.")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"Không ghi được {path}: không có quyền ghi vào thư mục kết quả hoặc thư mục chỉ đọc. "
+                "Hãy chọn thư mục kết quả khác hoặc xin cấp quyền ghi.")
+    detail = cause.strerror if cause and cause.strerror else type(exc).__name__
+    return f"Không ghi được kết quả vào {path}: {detail}."
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    """The OSError behind exc (xlsxwriter wraps it in FileCreateError)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        inner = [a for a in getattr(exc, "args", ()) if isinstance(a, OSError)]
+        exc = inner[0] if inner else (exc.__cause__ or exc.__context__)
+        seen += 1
+    return None
+
+
+def publish(result: BatchResult, lock: OutputLock | None = None) -> Published:
+    """lock: the output folder's lock, when the caller took it before the batch read."""
+    out = result.options.out_dir.resolve()
+    check_output(result.options.input_dir, out, result.options.year)
+    if lock is None:
+        with output_lock(out) as taken:
+            return publish(result, taken)
+    if lock.out != out:
+        raise ValueError(f"lock of {lock.out} used for {out}")
+    recover(out)
+    check_ownership(out, result.options.year)
+    return _publish(result, out)
+
+
+def _publish(result: BatchResult, out: Path) -> Published:
+    year = result.options.year
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    summary = summarise(result)
+    timings["summary"] = time.perf_counter() - clock
+    html_name, workbook, log_name = published_names(year)
+    final = [out / workbook, out / HTML_DIR / INDEX, out / log_name]
+    staging = out / STATE_DIR / f"moi-{os.getpid()}"
+    try:
+        clock = time.perf_counter()
+        _stage(result, summary, staging, workbook, final)
+        timings["workbook_html"] = time.perf_counter() - clock
+        _commit(out, staging, [workbook, html_name, log_name])
+    except OutputError:
+        raise
+    except Exception as exc:
+        if _os_error(exc) is None:
+            raise
+        raise OutputError(explain(exc, out)) from None
+    finally:
+        _clean_state(out)
+    return Published(summary=summary, workbook=final[0], index=final[1], log=final[2], timings=timings)
+
+
+def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, final: list[Path]) -> None:
+    names = page_names(summary.units)
+    html_dir = staging / HTML_DIR
+    html_dir.mkdir(parents=True)
+    chunks = WorkQueue(len(summary.units), PAGES_PER_CHUNK)
+    parent = os.getpid()
+
+    def pages() -> None:
+        try:
+            for indices in chunks:
+                write_pages(render_unit_pages(result, summary, names, indices), html_dir)
+        except OSError:
+            if os.getpid() == parent:
+                raise
+            sys.exit(1)  # a forked child: the parent writes the pages again and reports why
+
+    def workbook_then_pages() -> None:
+        write_workbook(result, summary, staging / workbook, [f"{HTML_DIR}/{n}" for n in names])
+        pages()
+
+    # The workbook here while a second process renders pages; both then share what is left.
+    if run_concurrently([workbook_then_pages, pages]):
+        write_pages(render_unit_pages(result, summary, names, range(len(summary.units))), html_dir)
+    write_pages([render_index(result, summary, names)], html_dir)
+    (html_dir / HTML_MARK).write_text(f"dvht {__version__}\n", encoding="utf-8")
+    header = [f"Chạy lúc {result.started_at:%d/%m/%Y %H:%M:%S}, thư mục {safe_line(str(result.options.input_dir))}"]
+    body = [safe_line(x) for x in summary_lines(summary, final)] + log_lines(summary)
+    (staging / final[2].name).write_text("\n".join(header + body) + "\n", encoding="utf-8")
+
+
+def _commit(out: Path, staging: Path, names: list[str]) -> None:
+    """The staged outputs replace the current ones, as one step (see the module docstring)."""
+    backup = staging.with_name(f"cu-{os.getpid()}")
+    backup.mkdir()
+    journal = {"staging": staging.name, "backup": backup.name, "names": names}
+    _write_journal(out, journal)
+    try:
+        for name in names:
+            _move_in(out, staging, backup, name)
+    except OSError as exc:
+        message = explain(exc, out / _failed_name(out, staging, names))
+        try:
+            _roll_back(out, staging, backup, names)
+        except OSError:
+            raise OutputError(f"{message} Lần chạy sau sẽ hoàn tất việc thay kết quả.") from None
+        (out / STATE_DIR / JOURNAL_NAME).unlink()
+        raise OutputError(f"{message} Kết quả lần trước được giữ nguyên.") from None
+    (out / STATE_DIR / JOURNAL_NAME).unlink()
+
+
+def _failed_name(out: Path, staging: Path, names: list[str]) -> str:
+    return next((n for n in names if os.path.lexists(staging / n)), names[-1])
+
+
+def _write_journal(out: Path, journal: dict[str, object]) -> None:
+    path = out / STATE_DIR / JOURNAL_NAME
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as f:
+        json.dump(journal, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+def _move_in(out: Path, staging: Path, backup: Path, name: str) -> None:
+    """Idempotent, so that the next run can repeat it after a kill at any point."""
+    new, current, old = staging / name, out / name, backup / name
+    if not os.path.lexists(new):
+        return
+    if os.path.lexists(current):
+        if os.path.lexists(old):
+            raise OutputError(f"Không hoàn tất được lần ghi dở trước vào {out}: {name} đã bị thay bằng tệp khác. "
+                              f"Hãy xem thư mục {out / STATE_DIR} rồi xoá nó và chạy lại.")
+        os.replace(current, old)
+    os.replace(new, current)
+
+
+def _roll_back(out: Path, staging: Path, backup: Path, names: list[str]) -> None:
+    for name in reversed(names):
+        new, current, old = staging / name, out / name, backup / name
+        if not os.path.lexists(new) and os.path.lexists(current):
+            os.replace(current, new)
+        if os.path.lexists(old) and not os.path.lexists(current):
+            os.replace(old, current)
+
+
+def recover(out: Path) -> None:
+    """Complete the renames of a run that was killed after its staging was complete, then
+    remove what a killed run left in the state folder. Called with the lock held."""
+    path = out / STATE_DIR / JOURNAL_NAME
+    if path.is_file():
+        try:
+            journal = json.loads(path.read_text(encoding="utf-8"))
+            staging, backup = out / STATE_DIR / journal["staging"], out / STATE_DIR / journal["backup"]
+            names = [str(n) for n in journal["names"]]
+        except (ValueError, KeyError, TypeError):
+            raise OutputError(f"Nhật ký ghi dở {path} bị hỏng; hãy xem thư mục {out / STATE_DIR} "
+                              "rồi xoá nó và chạy lại.") from None
+        try:
+            for name in names:
+                _move_in(out, staging, backup, name)
+        except OSError as exc:
+            raise OutputError(explain(exc, out)) from None
+        path.unlink()
+    _clean_state(out)
+
+
+def _clean_state(out: Path) -> None:
+    """Everything in the state folder but the lock and an unfinished journal's folders."""
+    state = out / STATE_DIR
+    journal = state / JOURNAL_NAME
+    keep = {LOCK_NAME}
+    if journal.exists():
+        keep |= {JOURNAL_NAME}
+        try:
+            data = json.loads(journal.read_text(encoding="utf-8"))
+            keep |= {str(data["staging"]), str(data["backup"])}
+        except (ValueError, KeyError, TypeError, OSError):
+            return
+    for entry in state.iterdir() if state.is_dir() else ():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)

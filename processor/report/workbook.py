@@ -1,0 +1,396 @@
+"""Write the consolidated workbook TongHop_DVHT_<year>.xlsx with xlsxwriter.
+
+Every submitted string goes through write_string (never write()), and the workbook is
+created with strings_to_formulas/urls/numbers off, so a unit's text can never become a
+formula, a link or a guessed number on the department's PC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from processor import __version__
+from processor.judge.score import TOTAL
+from processor.model.batch import BatchResult
+from processor.model.statuses import Outcome, Status
+from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
+from processor.report.summary import Summary, UnitRow
+from processor.text.dates import format_vn_date
+from processor.text.normalise import display_name
+from processor.text.wording import report_texts
+
+EXCEL_MAX_TEXT = 32767
+
+
+def workbook_name(year: int) -> str:
+    return f"TongHop_DVHT_{year}.xlsx"
+
+
+def write_workbook(result: BatchResult, summary: Summary, target: Path,
+                   unit_pages: list[str] | None = None) -> Path:
+    """unit_pages: each unit's page, relative to the workbook, in the order of summary.units."""
+    _Writer(result, summary, unit_pages or []).write(target)
+    return target
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet: its header, width, cell format and the value it takes
+    from a row's item, declared together so that they cannot drift apart by position."""
+
+    header: str
+    width: float
+    value: Callable[[Any], Any]
+    fmt: str | None = None
+
+
+def _score_of(criterion_id: str) -> Callable[[UnitRow], float | None]:
+    return lambda u: u.scores[criterion_id]
+
+
+def _leaf_score_of(leaf_id: str) -> Callable[[UnitRow], float | None]:
+    return lambda u: u.submission.scores.get(leaf_id) if u.submission else None
+
+
+def _narrative_of(key: str) -> Callable[[UnitRow], str]:
+    return lambda u: u.submission.narrative.get(key, "")
+
+
+@dataclass(frozen=True)
+class Styled:
+    value: Any
+    fmt: str
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str
+    text: str
+
+
+class _Writer:
+    def __init__(self, result: BatchResult, summary: Summary, unit_pages: list[str]) -> None:
+        self.result, self.summary, self.pages = result, summary, unit_pages
+        self.t = report_texts()
+        self.rubric = result.options.rubric
+
+    def write(self, path: Path) -> None:
+        wb = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "default_date_format": "dd/mm/yyyy",
+            # Rows go to disk as they are written: 170,000 evidence rows never sit in memory.
+            "constant_memory": True,
+        })
+        wb.set_properties({"title": self.t["workbook_title"].format(nam=self.result.options.year),
+                           "comments": f"dvht {__version__}"})
+        self.f = self._formats(wb)
+        sheets = self.t["sheets"]
+        self._summary(wb.add_worksheet(sheets["summary"]))
+        self._detail(wb.add_worksheet(sheets["detail"]))
+        self._evidence(wb.add_worksheet(sheets["evidence"]))
+        self._stats(wb, wb.add_worksheet(sheets["stats"]))
+        self._issues(wb.add_worksheet(sheets["issues"]))
+        self._files(wb.add_worksheet(sheets["files"]))
+        self._missing(wb.add_worksheet(sheets["missing"]))
+        self._recommendations(wb.add_worksheet(sheets["recommendations"]))
+        self._info(wb.add_worksheet(sheets["info"]))
+        wb.close()
+
+    def _formats(self, wb: xlsxwriter.Workbook) -> dict[str, Format]:
+        f = {
+            "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
+                                     "bg_color": "#D9E1F2", "border": 1}),
+            "text": wb.add_format({"valign": "top"}),
+            "wrap": wb.add_format({"valign": "top", "text_wrap": True}),
+            "number": wb.add_format({"valign": "top", "num_format": "0.0#"}),
+            "int": wb.add_format({"valign": "top", "num_format": "0"}),
+            "percent": wb.add_format({"valign": "top", "num_format": "0.0%"}),
+            "date": wb.add_format({"valign": "top", "num_format": "dd/mm/yyyy", "align": "left"}),
+            "title": wb.add_format({"bold": True, "font_size": 13}),
+            "bold": wb.add_format({"bold": True}),
+            "link": wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"}),
+        }
+        for i, colour in enumerate(CLASS_FILLS):
+            f[f"class_{i}"] = wb.add_format({"bg_color": colour})
+        for key, colour in STATUS_COLOURS.items():
+            f[f"status_{key}"] = wb.add_format({"bg_color": colour})
+        return f
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _cell(self, ws: Worksheet, r: int, c: int, value: Any, fmt: str | None = None) -> None:
+        kind = type(value)
+        if kind is str:  # the common case first: 2 million cells at 10,000 units
+            if value:
+                ws.write_string(r, c, value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…",
+                                 self.f[fmt] if fmt else None)
+            return
+        if kind is float or kind is int:
+            ws.write_number(r, c, value, self.f[fmt] if fmt else self.f["int" if kind is int else "number"])
+            return
+        if isinstance(value, Styled):
+            value, fmt = value.value, value.fmt
+        if isinstance(value, Link):
+            ws.write_url(r, c, "external:" + value.target, self.f["link"], string=value.text)
+            return
+        fm = self.f[fmt] if fmt else None
+        if value is None or value == "":
+            return  # an empty cell: nothing to write
+        elif isinstance(value, bool):
+            ws.write_string(r, c, self.t["answer_yes"] if value else self.t["answer_no"], fm)
+        elif isinstance(value, (int, float)):
+            ws.write_number(r, c, value, fm or (self.f["int"] if isinstance(value, int) else self.f["number"]))
+        elif isinstance(value, (date, datetime)):
+            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), fm or self.f["date"])
+        else:
+            text = str(value)
+            if len(text) > EXCEL_MAX_TEXT:
+                text = text[: EXCEL_MAX_TEXT - 1] + "…"
+            ws.write_string(r, c, text, fm)
+
+    def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0) -> None:
+        """A sortable, filterable table: a header row, then one row per item, each cell the
+        value its column takes from the item, written as its column says."""
+        ws.write_row(first_row, 0, [c.header for c in columns], self.f["header"])
+        ws.set_row(first_row, 32)
+        for c, column in enumerate(columns):
+            ws.set_column(c, c, column.width)
+        cell = self._cell
+        last = first_row
+        for r, item in enumerate(items, first_row + 1):
+            last = r
+            for c, column in enumerate(columns):
+                value = column.value(item)
+                if value is not None and value != "":
+                    cell(ws, r, c, value, column.fmt)
+        ws.freeze_panes(first_row + 1, 0)
+        ws.autofilter(first_row, 0, max(last, first_row + 1), len(columns) - 1)
+
+    def _col(self, key: str) -> str:
+        return self.t["columns"][key]
+
+    def _column(self, key: str, width: float, value: Callable[[Any], Any], fmt: str | None = None) -> Column:
+        """A column whose header is the wording of `key` in report.yaml."""
+        return Column(self._col(key), width, value, fmt)
+
+    def _unit_columns(self, name_width: float, group_width: float) -> list[Column]:
+        """Code, name and group: the first columns of every per-unit sheet."""
+        return [self._column("code", 12, lambda u: u.code), self._column("name", name_width, lambda u: u.name, "wrap"),
+                self._column("group", group_width, lambda u: u.group, "wrap")]
+
+    def _criterion_header(self, cid: str) -> str:
+        return self.t["criterion_column"].format(id=cid)
+
+    # ---- sheets --------------------------------------------------------------------------
+
+    def _summary(self, ws: Worksheet) -> None:
+        bands = [b.label for b in self.rubric.bands]
+
+        def class_cell(u: UnitRow) -> Any:
+            label = u.class_label
+            return Styled(label, f"class_{band_index(bands, label)}") if label in bands else label
+
+        def status_cell(u: UnitRow) -> Any:
+            return Styled(u.status_label, f"status_{u.status}") if u.status in STATUS_COLOURS else u.status_label
+
+        # Relative links, so they survive copying the output folder elsewhere.
+        page_of = {id(u): page for u, page in zip(self.summary.units, self.pages, strict=False)}
+
+        def page_cell(u: UnitRow) -> Any:
+            page = page_of.get(id(u))
+            return Link(page, self.t["page_link"]) if page else None
+
+        columns = [
+            *self._unit_columns(42, 24),
+            self._column("status", 11, status_cell),
+            *(Column(self._criterion_header(c.id), 10, _score_of(c.id), "number") for c in self.rubric.criteria),
+            self._column("total", 10, _score_of(TOTAL), "number"),
+            self._column("class", 12, class_cell),
+            self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
+            self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
+            self._column("report_date", 12, lambda u: u.report_date, "date"),
+            self._column("on_time", 9, lambda u: u.on_time),
+            self._column("in_roster", 11, lambda u: u.in_roster),
+            self._column("file", 48, lambda u: display_name(u.file)),
+            self._column("page", 16, page_cell),
+        ]
+        self._table(ws, columns, self.summary.units)
+
+    def _detail(self, ws: Worksheet) -> None:
+        columns = [
+            *self._unit_columns(40, 22),
+            self._column("status", 11, lambda u: u.status_label),
+            *(Column(self._criterion_header(leaf.id), 8, _leaf_score_of(leaf.id), "number")
+              for leaf in self.rubric.leaves),
+            self._column("total", 10, _score_of(TOTAL), "number"),
+            self._column("class", 12, lambda u: u.class_label),
+        ]
+        self._table(ws, columns, self.summary.units)
+
+    def _evidence(self, ws: Worksheet) -> None:
+        # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
+        columns = [
+            self._column("code", 12, lambda pair: pair[0].code),
+            self._column("name", 32, lambda pair: pair[0].name),
+            self._column("criterion", 8, lambda pair: pair[1]),
+            self._column("self_score", 10, lambda pair: pair[0].submission.scores.get(pair[1]), "number"),
+            self._column("evidence", 90, lambda pair: pair[0].submission.evidence.get(pair[1], ""), "wrap"),
+        ]
+        leaves = [leaf.id for leaf in self.rubric.leaves]
+        self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves))
+
+    def _stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
+        s, st = self.summary, self.t["stats"]
+        groups = ["", *s.groups]
+        group_names = [self._col("all_groups"), *s.groups]
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, len(groups) + 2, 16)
+        r = 0
+        ws.write_string(r, 0, st["by_class"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [self._col("class"), *group_names], self.f["header"])
+        class_first = r + 1
+        for label in s.class_labels:
+            r += 1
+            ws.write_string(r, 0, label)
+            for c, g in enumerate(groups, 1):
+                ws.write_number(r, c, s.class_counts[g][label])
+        class_last = r
+        r += 2
+        ws.write_string(r, 0, st["by_status"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
+        for label in s.status_counts[""]:
+            r += 1
+            ws.write_string(r, 0, label)
+            for c, g in enumerate(groups, 1):
+                ws.write_number(r, c, s.status_counts[g][label])
+        r += 2
+        ws.write_string(r, 0, st["on_time"], self.f["title"])
+        deadline = self.result.options.deadline
+        rows = [
+            (self.t["info"]["deadline"], format_vn_date(deadline) if deadline else st["no_deadline"]),
+            (st["submitted"], s.submitted), (st["on_time_count"], s.on_time), (st["late_count"], s.late),
+            (st["no_date"], s.no_date), (st["on_time_rate"], s.on_time_rate),
+        ]
+        for label, value in rows:
+            r += 1
+            ws.write_string(r, 0, label)
+            if label == st["on_time_rate"]:
+                self._cell(ws, r, 1, value, "percent")
+            else:
+                self._cell(ws, r, 1, value)
+        r += 2
+        ws.write_string(r, 0, st["by_criterion"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [self._col("label"), "TT", self._col("max"), self._col("average"), self._col("share")],
+                     self.f["header"])
+        crit_first = r + 1
+        for stat in s.criteria:
+            r += 1
+            c = stat.criterion
+            ws.write_string(r, 0, ("  " * c.depth) + c.label, self.f["wrap"])
+            ws.write_string(r, 1, c.id)
+            ws.write_number(r, 2, c.max)
+            self._cell(ws, r, 3, stat.average, "number")
+            self._cell(ws, r, 4, stat.share, "percent")
+        crit_last = r
+
+        name = ws.get_name()
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"name": st["chart_class"], "categories": [name, class_first, 0, class_last, 0],
+                          "values": [name, class_first, 1, class_last, 1],
+                          "points": [{"fill": {"color": c}} for c in (*CLASS_FILLS, NO_CLASS_FILL)],
+                          "data_labels": {"value": True}})
+        chart.set_title({"name": st["chart_class"]})
+        chart.set_legend({"none": True})
+        ws.insert_chart(0, len(groups) + 3, chart, {"x_scale": 1.2, "y_scale": 1.0})
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({"name": st["chart_criterion"], "categories": [name, crit_first, 1, crit_last, 1],
+                        "values": [name, crit_first, 4, crit_last, 4], "data_labels": {"value": True,
+                                                                                        "num_format": "0%"}})
+        bar.set_title({"name": st["chart_criterion"]})
+        bar.set_legend({"none": True})
+        bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
+        bar.set_y_axis({"reverse": True})
+        ws.insert_chart(17, len(groups) + 3, bar, {"x_scale": 1.2, "y_scale": 1.8})
+
+    def _issues(self, ws: Worksheet) -> None:
+        columns = [
+            self._column("file", 40, lambda pair: display_name(pair[0].file)),
+            self._column("unit", 32, lambda pair: pair[1], "wrap"),
+            self._column("sheet", 16, lambda pair: pair[0].sheet),
+            self._column("cell", 7, lambda pair: pair[0].cell),
+            self._column("severity", 10, lambda pair: pair[0].severity_label),
+            self._column("issue_code", 22, lambda pair: pair[0].code),
+            self._column("message", 90, lambda pair: pair[0].message, "wrap"),
+        ]
+        self._table(ws, columns, self.summary.issues)
+
+    def _files(self, ws: Worksheet) -> None:
+        columns = [
+            self._column("file", 48, lambda f: display_name(f.rel)),
+            self._column("size", 12, lambda f: f.size, "int"),
+            self._column("sha256", 66, lambda f: f.sha256),
+            self._column("unit", 14, lambda f: f.unit),
+            self._column("outcome", 16, lambda f: f.outcome_label),
+            self._column("note", 70, lambda f: f.note, "wrap"),
+        ]
+        self._table(ws, columns, self.summary.files)
+
+    def _missing(self, ws: Worksheet) -> None:
+        reasons = self.t["missing_reason"]
+
+        def reason(u: UnitRow) -> str:
+            return reasons["missing"] if u.status == Status.MISSING else reasons["to_fix"].format(so_loi=u.errors)
+
+        columns = [
+            *self._unit_columns(40, 24),
+            self._column("email", 30, lambda u: u.email),
+            self._column("contact", 24, lambda u: u.contact),
+            self._column("reason", 30, reason),
+        ]
+        self._table(ws, columns, (u for u in self.summary.units if u.in_roster and u.status != Status.VALID))
+
+    def _recommendations(self, ws: Worksheet) -> None:
+        keys = ("ton_tai_han_che", "nguyen_nhan", "kien_nghi")
+        columns = [
+            self._column("code", 12, lambda u: u.code), self._column("name", 32, lambda u: u.name, "wrap"),
+            self._column("group", 20, lambda u: u.group, "wrap"),
+            *(Column(self._col(k), width, _narrative_of(k), "wrap")
+              for k, width in zip(keys, (60, 50, 60), strict=True)),
+        ]
+        self._table(ws, columns, (u for u in self.summary.units if u.submission))
+
+    def _info(self, ws: Worksheet) -> None:
+        info, o, s = self.t["info"], self.result.options, self.summary
+        skipped = s.files_with(Outcome.SKIPPED)
+        rows = [
+            (info["rubric"], f"{self.rubric.id} {self.rubric.version} — {self.rubric.title}"),
+            (info["legal_basis"], self.rubric.legal_basis),
+            (info["year"], o.year),
+            (info["input_dir"], display_name(str(o.input_dir))),
+            (info["roster"], str(o.roster_path) if o.roster_path else info["none"]),
+            (info["deadline"], format_vn_date(o.deadline) if o.deadline else info["none"]),
+            (info["files_found"], len(s.files)),
+            (info["files_read"], len(s.files) - skipped),
+            (info["files_skipped"], skipped),
+            (info["files_unreadable"], s.files_with(Outcome.UNREADABLE)),
+            (info["units"], len(s.units)),
+            *((info[status], s.units_with(status)) for status in Status),
+            (info["run_at"], self.result.started_at.strftime("%d/%m/%Y %H:%M:%S")),
+            (info["software"], f"dvht {__version__}"),
+        ]
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 90)
+        for r, (label, value) in enumerate(rows):
+            ws.write_string(r, 0, label, self.f["bold"])
+            self._cell(ws, r, 1, value, "wrap" if isinstance(value, str) else None)
