@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from processor.model.errors import DvhtError, UsageError
 from processor.model.records import Unit
 from processor.model.statuses import Status
+from processor.system.oserrors import describe
 from processor.text.dates import default_report_year
 
 if TYPE_CHECKING:
@@ -142,7 +143,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             traceback.print_exc(file=err)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"Lỗi: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=err)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"Lỗi: {where}{describe(exc)}", file=err)
         if debug:
             traceback.print_exc(file=err)
         return EXIT_USAGE

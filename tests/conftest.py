@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,3 +121,32 @@ def edit_workbook(path: Path, change: Callable[[Any], None]) -> Path:
     change(wb)
     wb.save(path)
     return path
+
+
+# ---- running the tool as an unprivileged user (CI runs as root, where chmod blocks nothing) ----
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder an unprivileged user can reach (pytest's tmp_path is root's alone)."""
+    path = Path(tempfile.mkdtemp(prefix="dvht-nobody-"))
+    path.chmod(0o755)
+    yield path
+    for p in [path, *path.rglob("*")]:
+        if p.is_dir() and not p.is_symlink():
+            p.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1",
+           "LANG": "C.UTF-8"}
+    return subprocess.run([*NOBODY, sys.executable, "run.py", *argv], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def give_to_nobody(path: Path) -> None:
+    for p in [path, *path.rglob("*")]:
+        os.chown(p, 65534, 65534)

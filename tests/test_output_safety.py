@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from processor.pipeline import run_batch
 from processor.report import publish as publish_module
 from processor.report.publish import OWNED_NAMES, STATE_DIR, output_lock, publish, published_names, recover
 from processor.report.workbook import workbook_name
+from tests.conftest import as_nobody, give_to_nobody
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -260,30 +260,6 @@ def test_second_run_into_the_same_output_is_refused_until_the_first_ends(inbox, 
 
 
 # --- where staging happens, read-only folders, disk full (items 13, 14) ------------------
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A folder an unprivileged user can reach (pytest's tmp_path is root's alone)."""
-    path = Path(tempfile.mkdtemp(prefix="dvht-nobody-"))
-    path.chmod(0o755)
-    yield path
-    for p in [path, *path.rglob("*")]:
-        if p.is_dir() and not p.is_symlink():
-            p.chmod(0o755)
-    shutil.rmtree(path)
-
-
-def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1",
-           "LANG": "C.UTF-8"}
-    return subprocess.run([*NOBODY, sys.executable, "run.py", *argv], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def give_to_nobody(path: Path) -> None:
-    for p in [path, *path.rglob("*")]:
-        os.chown(p, 65534, 65534)
-
 
 def test_output_whose_parent_is_read_only_works(make_submission, shared_dir):
     inbox = shared_dir / "ho_so"

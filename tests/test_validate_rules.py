@@ -240,7 +240,8 @@ def _make_issue_calls() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "make_issue" and node.args:
                 first = node.args[0]
-                code = first.value if isinstance(first, ast.Constant) else {"DATE_UNUSUAL": "date-unusual"}.get(
+                code = first.value if isinstance(first, ast.Constant) else {"DATE_UNUSUAL": "date-unusual",
+                                                                             "OWN_OUTPUT": "own-output"}.get(
                     getattr(first, "id", ""), "")
                 names = {kw.arg for kw in node.keywords if kw.arg}
                 if any(kw.arg is None for kw in node.keywords):  # **params: the shared score parameters

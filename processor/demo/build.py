@@ -67,13 +67,11 @@ def demo_year() -> int:
 
 
 def _remove_earlier_demo(root: Path) -> None:
-    """The demo folder is rebuilt on every run, but only a folder the demo made is deleted:
-    one with its mark, or (made by an earlier version) holding nothing but the demo's parts."""
+    """The demo folder is rebuilt on every run, but only a folder the demo made (it carries
+    the demo's mark) is ever deleted; anything else in its place stops the demo."""
     if not os.path.lexists(root):
         return
-    ours = root.is_dir() and not root.is_symlink() and (
-        (root / DEMO_MARK).is_file() or {p.name for p in root.iterdir()} <= {"ho_so", "mau", ROSTER.name})
-    if not ours:
+    if not (root.is_dir() and not root.is_symlink() and (root / DEMO_MARK).is_file()):
         raise OutputError(f"Thư mục {root} đã có và không do bản chạy thử tạo; để không xoá nhầm, hãy chọn "
                           "thư mục kết quả khác (--out) hoặc chuyển thư mục đó đi nơi khác.")
     shutil.rmtree(root)

@@ -27,7 +27,7 @@ from processor.model.layout import (
     known_format_versions,
     layout_of_file,
 )
-from processor.model.records import DATE_UNUSUAL, FileResult, RawSubmission
+from processor.model.records import DATE_UNUSUAL, OWN_OUTPUT, FileResult, RawSubmission
 from processor.model.rubric import is_multiple
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, nfc
@@ -71,7 +71,9 @@ def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
 # ---- the file's structure ---------------------------------------------------------------
 
 def check_template(sub: Submission) -> Iterator[Issue]:
-    if not sub.raw.template:
+    if sub.raw.own_output:
+        yield make_issue(OWN_OUTPUT, sub.raw.rel)
+    elif not sub.raw.template:
         yield make_issue("not-our-template", sub.raw.rel, trang=SHEET_SCORES)
 
 

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from processor.model.records import SPREADSHEET_SUFFIXES, FoundFile
+from processor.system.oserrors import describe
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 ROOT_REL = "."
@@ -85,6 +86,10 @@ def _file(entry: os.DirEntry[str], rel: str) -> FoundFile:
     except OSError as exc:
         return FoundFile(entry.path, rel, 0, 0.0, _os_reason(exc, "tệp"), failed=True)
     reason = skip_reason(rel)
+    if reason is None and stat.S_ISREG(st.st_mode) and not os.access(entry.path, os.R_OK):
+        # seen here, not at open time, so it is a row of its own and a warning like a locked folder
+        return FoundFile(entry.path, rel, st.st_size, st.st_mtime, REASON_NO_PERMISSION.format(what="tệp"),
+                         failed=True)
     if reason is None and not stat.S_ISREG(st.st_mode):
         # Never opened: opening a named pipe waits for a writer, a device may never end.
         return FoundFile(entry.path, rel, 0, st.st_mtime, REASON_NOT_REGULAR.format(kind=_kind(st.st_mode)),
@@ -113,7 +118,7 @@ def _os_reason(exc: OSError, what: str) -> str:
         return REASON_TOO_LONG
     if isinstance(exc, PermissionError):
         return REASON_NO_PERMISSION.format(what=what)
-    return f"không truy cập được {what} ({exc.strerror or type(exc).__name__})"
+    return f"không truy cập được {what} ({describe(exc)})"
 
 
 def _kind(mode: int) -> str:

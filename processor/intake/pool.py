@@ -27,6 +27,7 @@ except ImportError:  # Windows: no rlimits; the wall-clock guard of isolated ret
     resource = None  # type: ignore[assignment]
 
 Progress = Callable[[int, int], None]
+MAX_WORKERS_PER_CORE = 4
 # The per-file step, path in, record out (processor.intake.step.process_file): a parameter,
 # so the pool knows nothing of reading or checking, and tests can hand it a sabotaged one.
 # Under spawn (Windows) it is pickled by reference, so it must be a module-level function.
@@ -101,7 +102,10 @@ def _context() -> multiprocessing.context.BaseContext:
 def run_files(files: list[FoundFile], step: Step, ctx: CheckContext, workers: int,
               progress: Progress | None = None) -> list[FileResult]:
     """Results in the order of files, whatever order the workers finish in."""
-    workers = max(1, workers or os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    # More workers than files, or many more than cores, only cost memory (100,000 of them
+    # once brought the OOM killer): the request is capped, never refused.
+    workers = max(1, min(workers or cores, MAX_WORKERS_PER_CORE * cores, len(files) or 1))
     chunk_size = max(1, min(32, len(files) // (workers * 8) or 1))
     chunks = [files[i:i + chunk_size] for i in range(0, len(files), chunk_size)]
     results: dict[int, list[FileResult]] = {}

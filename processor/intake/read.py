@@ -41,7 +41,8 @@ from processor.model.layout import (
 )
 from processor.model.records import FoundFile, RawSubmission
 from processor.model.rubric import Rubric
-from processor.text.wording import template_texts
+from processor.system.oserrors import describe
+from processor.text.wording import report_texts, template_texts
 
 REQUIRED_SHEETS = tuple(s for s in SHEETS if s != SHEET_META)
 
@@ -54,7 +55,7 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
     try:
         data = _read_regular_file(found.path, limits.max_file_bytes + 1)
     except OSError as exc:
-        return _unreadable(found, "", 0, f"không mở được tệp: {exc.strerror or exc}")
+        return _unreadable(found, "", 0, f"không mở được tệp: {describe(exc)}")
     if data is None:
         return _unreadable(found, "", 0, "không phải tệp thông thường (ống dẫn, socket hoặc thiết bị); không đọc")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -212,7 +213,9 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
             "sheet_names": sheets.names}
     meta = _read_meta(sheets) if SHEET_META in sheets.names else {}
     if not meta and not any(s in sheets.names for s in REQUIRED_SHEETS):
-        return RawSubmission(**base)  # not our template: nothing more to read
+        # not our template; maybe our own consolidated workbook, copied in with the replies
+        sheets_of_ours = {report_texts()["sheets"][k] for k in ("summary", "files")}
+        return RawSubmission(**base, own_output=sheets_of_ours <= set(sheets.names))
     if meta and not format_supported(meta):
         return RawSubmission(**base, template=True, meta=meta)
     layout = build_layout(rubric, meta["template_format"]) if meta else current

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from processor.model.issues import Issue, make_issue
 from processor.model.layout import Layout
-from processor.model.records import FileResult, Resolution, Unit, UnitResult, usable_report_date
+from processor.model.records import OWN_OUTPUT, FileResult, Resolution, Unit, UnitResult, usable_report_date
 from processor.model.statuses import Choice, Outcome, Status
 from processor.text.normalise import abbreviation_key, closest_names, exact_name_key, loose_name_key, match_key
+from processor.text.wording import wording
 
 _NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key, loose_name_key)
 
@@ -39,7 +40,8 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
     for result in files:
         if not result.identifiable:
             checked.append(result)
-            outcome[result.rel] = Outcome.UNREADABLE
+            own = any(i.code == OWN_OUTPUT for i in result.issues)  # our own workbook: set aside, not a failure
+            outcome[result.rel] = Outcome.SKIPPED if own else Outcome.UNREADABLE
             continue
         unit, extra_issues = _match(result, by_code, by_name, roster, layout)
         if unit is None:
@@ -47,7 +49,8 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
                 # its own entry: credited to nobody, and never superseding a namesake's file
                 key = f"{match_key(result.name)}\x00{result.rel}"
             else:
-                key = (result.code or match_key(result.name)).casefold()
+                # an exact key: "Tân An" and "Tấn An" outside the roster are two units, not one
+                key = result.code.casefold() if result.code else exact_name_key(result.name)
             unit = extra_units.setdefault(key, Unit(code=result.code, name=result.name))
         else:
             key = unit.code.casefold()
@@ -78,7 +81,10 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
 
 
 def _recency(result: FileResult) -> tuple[date, float, str]:
-    return (usable_report_date(result) or date.min, result.mtime, result.rel)
+    """Latest first: the report date; a file without a plausible one is placed by the day it
+    was saved (its blank date proves nothing either way); then the file time, then the path."""
+    day = usable_report_date(result) or datetime.fromtimestamp(result.mtime).date()
+    return (day, result.mtime, result.rel)
 
 
 def _newer_by_every_measure(newer: FileResult, older: FileResult) -> bool:
@@ -103,8 +109,9 @@ def _rule(winner: FileResult, loser: FileResult) -> str:
     if bool(winner.errors) != bool(loser.errors):
         return Choice.NEWER_BY_EVERY_MEASURE if winner.errors else Choice.ERROR_FREE
     win, lose = _recency(winner), _recency(loser)
+    dated = usable_report_date(winner) is not None and usable_report_date(loser) is not None
     if win[0] != lose[0]:
-        return Choice.BY_REPORT_DATE
+        return Choice.BY_REPORT_DATE if dated else Choice.UNDATED
     return Choice.BY_FILE_TIME if win[1] != lose[1] else Choice.BY_FILE_NAME
 
 
@@ -150,9 +157,9 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
             return found[0], issues
     loose = by_name[-1]
     near = closest_names(loose_name_key(result.name), list(loose))
-    if near:
-        issues.append(make_issue("name-not-in-roster", *where, gia_tri=result.name,
-                                 goi_y=_listing([u for key in near for u in loose[key]])))
+    if near or not result.code:  # a coded file already has its code-not-in-roster warning
+        suggestions = _listing([u for key in near for u in loose[key]]) if near else wording("report")["no_suggestion"]
+        issues.append(make_issue("name-not-in-roster", *where, gia_tri=result.name, goi_y=suggestions))
     return None, issues
 
 

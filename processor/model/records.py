@@ -48,6 +48,7 @@ class RawSubmission:
     refusal: Issue | None = None  # why the bytes could not be read at all (guards, parser)
     sheet_names: tuple[str, ...] = ()
     template: bool = False  # our metadata sheet, or at least one of our sheets, is there
+    own_output: bool = False  # a consolidated workbook this tool wrote, not a submission
     meta: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     swapped: tuple[tuple[str, str], ...] = ()  # (sheet, our sheet whose content it holds)
@@ -122,6 +123,7 @@ class Resolution:
 
 
 DATE_UNUSUAL = "date-unusual"  # the issue code of an implausible report date
+OWN_OUTPUT = "own-output"  # the issue code of a consolidated workbook found among the replies
 
 
 def usable_report_date(result: FileResult) -> date | None:

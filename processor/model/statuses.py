@@ -39,5 +39,6 @@ class Choice(StrEnum):
     ERROR_FREE = "error-free"
     NEWER_BY_EVERY_MEASURE = "newer-by-every-measure"
     BY_REPORT_DATE = "report-date"
+    UNDATED = "undated"  # one file has no plausible report date: compared by the day it was saved
     BY_FILE_TIME = "file-time"
     BY_FILE_NAME = "file-name"

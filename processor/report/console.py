@@ -8,7 +8,7 @@ from typing import TextIO
 
 from processor.model.statuses import Outcome, Status
 from processor.report.summary import Summary
-from processor.text.normalise import display_name
+from processor.text.normalise import display_name, display_path
 
 
 def safe_line(text: str) -> str:
@@ -41,7 +41,8 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
     skipped, unreadable = summary.files_with(Outcome.SKIPPED), summary.files_with(Outcome.UNREADABLE)
     classes = ", ".join(f"{label}: {n}" for label, n in summary.class_counts[""].items())
     lines = [
-        f"Tệp tìm thấy: {len(files)} (đã đọc {len(files) - skipped}, bỏ qua {skipped}, không đọc được {unreadable})",
+        f"Tệp tìm thấy: {len(files)} (đọc được {len(files) - skipped - unreadable}, bỏ qua {skipped}, "
+        f"không đọc được {unreadable})",
         *(f"Cảnh báo: {f.warning}" for f in files if f.warning),
         f"Đơn vị: {len(summary.units)} — hợp lệ {summary.units_with(Status.VALID)}, "
         f"cần sửa {summary.units_with(Status.TO_FIX)}, chưa nộp {summary.units_with(Status.MISSING)}",
@@ -54,7 +55,7 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
 
 def log_lines(summary: Summary) -> list[str]:
     lines = ["", "Tệp đã nhận:"]
-    lines += [safe_line(f"  [{f.outcome_label}] {f.rel} {f.note}".rstrip()) for f in summary.files]
+    lines += [safe_line(f"  [{f.outcome_label}] {display_path(f.rel)} {f.note}".rstrip()) for f in summary.files]
     lines += ["", "Lỗi và cảnh báo:"]
     for issue, _ in summary.issues:
         where = f" {issue.sheet}!{issue.cell}" if issue.sheet else ""

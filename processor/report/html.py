@@ -26,7 +26,7 @@ from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
 from processor.report.summary import Summary, UnitRow
 from processor.text.dates import format_vn_date
-from processor.text.normalise import display_name, match_key, safe_file_stem
+from processor.text.normalise import display_path, match_key, safe_file_stem
 from processor.text.numbers import format_number
 from processor.text.wording import report_texts, template_texts
 
@@ -248,8 +248,8 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
         error_count=sum(1 for i in u.issues if i.is_error), warning_count=sum(1 for i in u.issues if not i.is_error),
         rows=tuple(rows), total_text=_num(u.scores.get(TOTAL)), total_max_text=format_number(rubric.total_max),
         narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
-        file=display_name(u.file), sha_prefix=sub.sha256[:16] if sub else "",
-        superseded=tuple(display_name(s) for s in u.superseded),
+        file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
+        superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
     )
 

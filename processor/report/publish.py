@@ -37,6 +37,7 @@ from processor.report.console import log_lines, safe_line, summary_lines
 from processor.report.html import INDEX, page_names, render_index, render_unit_pages, write_pages
 from processor.report.summary import Summary, summarise
 from processor.report.workbook import write_workbook
+from processor.system.oserrors import describe
 from processor.system.processes import WorkQueue, run_concurrently
 
 HTML_DIR = "html"
@@ -48,6 +49,7 @@ OWNED_NAMES = (*PUBLISHED_NAMES, STATE_DIR)
 HTML_MARK = ".dvht-html"
 LOCK_NAME = "lock"
 JOURNAL_NAME = "journal.json"
+_OUR_STATE_ENTRY = re.compile(r"(moi|cu)-\d+|journal\.tmp")  # what a run creates in the state folder
 PAGES_PER_CHUNK = 100
 _WINDOWS = sys.platform == "win32"
 _OPEN_FILES_BLOCK_RENAME = _WINDOWS  # a PermissionError there means "open in another program"
@@ -82,6 +84,8 @@ def check_output(input_dir: Path, out_dir: Path, year: int) -> None:
     input (the next run would read its own workbook, or the pages would replace submissions),
     and outputs that are not ours."""
     source, out = Path(os.path.realpath(input_dir)), Path(os.path.realpath(out_dir))
+    if os.path.lexists(out) and not out.is_dir():
+        raise UsageError(f"thư mục kết quả {out_dir} là một tệp, không phải thư mục; hãy chọn một thư mục")
     if source == out or source in out.parents:
         where = "trùng với" if source == out else "nằm trong"
         raise UsageError(f"thư mục kết quả {out_dir} {where} thư mục hồ sơ {input_dir}; "
@@ -103,6 +107,24 @@ def check_ownership(out: Path, year: int) -> None:
     for name in published_names(year):
         if os.path.lexists(out / name) and not _ours(out / name):
             _not_ours(out, name)
+    html_dir = out / HTML_DIR
+    foreign = _foreign_in_pages(html_dir) if html_dir.is_dir() else []
+    if foreign:
+        # the whole folder is replaced by the next run's pages: a file someone added there would go
+        raise OutputError(f"Thư mục {html_dir} có {foreign[0]} không do phần mềm này tạo; mỗi lần chạy thay cả "
+                          f"thư mục {HTML_DIR}/, nên hãy chuyển {foreign[0]} đi nơi khác rồi chạy lại.")
+
+
+def _foreign_in_pages(folder: Path) -> list[str]:
+    """Entries of our html/ folder that the run which wrote it did not write (its mark lists
+    them), sorted; a folder of the earlier version (no list) holds only .html pages."""
+    mark = folder / HTML_MARK
+    listed = mark.read_text(encoding="utf-8").splitlines()[1:] if mark.is_file() else []
+    if not listed:
+        return sorted(p.name for p in folder.iterdir() if p.name != HTML_MARK and
+                      not (p.suffix == ".html" and p.is_file() and not p.is_symlink()))
+    allowed = {*listed, HTML_MARK}
+    return sorted(p.name for p in folder.iterdir() if p.name not in allowed or not p.is_file() or p.is_symlink())
 
 
 def _not_ours(out: Path, name: str) -> None:
@@ -186,7 +208,7 @@ def explain(exc: BaseException, path: Path) -> str:
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (f"Không ghi được {path}: không có quyền ghi vào thư mục kết quả hoặc thư mục chỉ đọc. "
                 "Hãy chọn thư mục kết quả khác hoặc xin cấp quyền ghi.")
-    detail = cause.strerror if cause and cause.strerror else type(exc).__name__
+    detail = describe(cause) if cause else type(exc).__name__
     return f"Không ghi được kết quả vào {path}: {detail}."
 
 
@@ -265,7 +287,9 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
     if run_concurrently([workbook_then_pages, pages]):
         write_pages(render_unit_pages(result, summary, names, range(len(summary.units))), html_dir)
     write_pages([render_index(result, summary, names)], html_dir)
-    (html_dir / HTML_MARK).write_text(f"dvht {__version__}\n", encoding="utf-8")
+    # The mark lists every page, so that a file someone adds to html/ is never replaced unseen.
+    written = sorted(p.name for p in html_dir.iterdir())
+    (html_dir / HTML_MARK).write_text("\n".join([f"dvht {__version__}", *written]) + "\n", encoding="utf-8")
     header = [f"Chạy lúc {result.started_at:%d/%m/%Y %H:%M:%S}, thư mục {safe_line(str(result.options.input_dir))}"]
     body = [safe_line(x) for x in summary_lines(summary, final)] + log_lines(summary)
     (staging / final[2].name).write_text("\n".join(header + body) + "\n", encoding="utf-8")
@@ -349,19 +373,19 @@ def recover(out: Path) -> None:
 
 
 def _clean_state(out: Path) -> None:
-    """Everything in the state folder but the lock and an unfinished journal's folders."""
+    """What a run of ours left in the state folder (staging and backup folders, a journal's
+    temporary file), except an unfinished journal's folders; never anything else."""
     state = out / STATE_DIR
     journal = state / JOURNAL_NAME
-    keep = {LOCK_NAME}
+    keep: set[str] = set()
     if journal.exists():
-        keep |= {JOURNAL_NAME}
         try:
             data = json.loads(journal.read_text(encoding="utf-8"))
             keep |= {str(data["staging"]), str(data["backup"])}
         except (ValueError, KeyError, TypeError, OSError):
             return
     for entry in state.iterdir() if state.is_dir() else ():
-        if entry.name in keep:
+        if entry.name in keep or not _OUR_STATE_ENTRY.fullmatch(entry.name):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

@@ -18,7 +18,7 @@ from processor.model.issues import Issue
 from processor.model.records import FileResult, Resolution, usable_report_date
 from processor.model.rubric import Criterion
 from processor.model.statuses import Outcome, Status
-from processor.text.normalise import display_name
+from processor.text.normalise import display_path
 from processor.text.wording import report_texts
 
 
@@ -120,7 +120,7 @@ def summarise(result: BatchResult) -> Summary:
             what = texts["folder"] if found.folder else texts["file"]
             file_rows.append(FileRow(found.rel, found.size, "", "", Outcome.UNREADABLE,
                                      outcome_labels[Outcome.UNREADABLE], found.skip_reason or "",
-                                     texts["unreadable_warning"].format(loai=what, ten=display_name(found.rel),
+                                     texts["unreadable_warning"].format(loai=what, ten=display_path(found.rel),
                                                                         ly_do=found.skip_reason)))
             continue
         if found.skip_reason is not None:
@@ -129,8 +129,10 @@ def summarise(result: BatchResult) -> Summary:
             continue
         fr = files_by_rel[found.rel]
         outcome = result.resolution.outcome.get(found.rel, Outcome.UNREADABLE)
-        note = ("; ".join(i.message for i in fr.issues if i.is_error)[:500] if outcome == Outcome.UNREADABLE
-                else _choice_note(result.resolution, found.rel, texts["choice"]))
+        if outcome in (Outcome.UNREADABLE, Outcome.SKIPPED):
+            note = "; ".join(i.message for i in fr.issues if i.is_error or outcome == Outcome.SKIPPED)[:500]
+        else:
+            note = _choice_note(result.resolution, found.rel, texts["choice"])
         file_rows.append(FileRow(found.rel, fr.size, fr.sha256, result.resolution.unit_of_file.get(found.rel, ""),
                                  outcome, outcome_labels[outcome], note))
 
@@ -182,7 +184,7 @@ def _choice_note(resolution: Resolution, rel: str, texts: dict) -> str:
         return ""
     rule, other = resolution.choice[rel]
     template = texts["superseded"] if resolution.outcome.get(rel) == Outcome.SUPERSEDED else texts["used"]
-    shown = "; ".join(display_name(name) for name in other)
+    shown = "; ".join(display_path(name) for name in other)
     return template.format(khac=shown, ly_do=texts["rules"][rule])
 
 

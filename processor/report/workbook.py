@@ -24,7 +24,7 @@ from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
 from processor.report.summary import Summary, UnitRow
 from processor.text.dates import format_vn_date
-from processor.text.normalise import display_name
+from processor.text.normalise import display_name, display_path
 from processor.text.wording import report_texts
 
 EXCEL_MAX_TEXT = 32767
@@ -219,7 +219,7 @@ class _Writer:
             self._column("report_date", 12, lambda u: u.report_date, "date"),
             self._column("on_time", 9, lambda u: u.on_time),
             self._column("in_roster", 11, lambda u: u.in_roster),
-            self._column("file", 48, lambda u: display_name(u.file)),
+            self._column("file", 48, lambda u: display_path(u.file)),
             self._column("page", 16, page_cell),
         ]
         self._table(ws, columns, self.summary.units)
@@ -325,7 +325,7 @@ class _Writer:
 
     def _issues(self, ws: Worksheet) -> None:
         columns = [
-            self._column("file", 40, lambda pair: display_name(pair[0].file)),
+            self._column("file", 40, lambda pair: display_path(pair[0].file)),
             self._column("unit", 32, lambda pair: pair[1], "wrap"),
             self._column("sheet", 16, lambda pair: pair[0].sheet),
             self._column("cell", 7, lambda pair: pair[0].cell),
@@ -337,7 +337,7 @@ class _Writer:
 
     def _files(self, ws: Worksheet) -> None:
         columns = [
-            self._column("file", 48, lambda f: display_name(f.rel)),
+            self._column("file", 48, lambda f: display_path(f.rel)),
             self._column("size", 12, lambda f: f.size, "int"),
             self._column("sha256", 66, lambda f: f.sha256),
             self._column("unit", 14, lambda f: f.unit),

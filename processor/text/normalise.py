@@ -159,3 +159,14 @@ def display_name(text: str) -> str:
         else:
             shown.append(f"\\U{code:08x}")
     return "".join(shown)
+
+
+def display_path(rel: str) -> str:
+    """A file's relative path as shown: display_name, and a note when it is not written in
+    NFC (a name from a Mac or a zip), so that two files whose names differ only in that
+    form are told apart on screen as they are on disk."""
+    shown = display_name(rel)
+    if not rel.isascii() and not unicodedata.is_normalized("NFC", rel.encode("utf-8", "surrogateescape")
+                                                            .decode("utf-8", "replace")):
+        shown += " (dạng NFD)"
+    return shown
