@@ -18,10 +18,13 @@ from typing import Any
 import yaml
 
 from processor.model.errors import RubricError
+from processor.model.levels import LevelRubric, parse_levels
+from processor.model.season import Season, parse_season
 from processor.text.numbers import format_number
 
 RUBRIC_DIR = Path(__file__).resolve().parent.parent / "rubrics"
 DEFAULT_RUBRIC = "tt22-2020"
+UNBOUNDED_SEASON = Season(None, None, 31, 3)  # a points file that names no years: due by the end of Q1
 _ID_PATTERN = re.compile(r"^[0-9a-z]{1,12}$")
 _TOLERANCE = 1e-9
 
@@ -56,6 +59,8 @@ class Band:
 
 @dataclass(frozen=True)
 class Rubric:
+    """A rubric of kind `points` (Thông tư 22/2020): a scored tree, a step and class bands."""
+
     id: str
     version: str
     title: str
@@ -64,6 +69,9 @@ class Rubric:
     total_max: float
     criteria: tuple[Criterion, ...]
     bands: tuple[Band, ...]
+    season: Season = UNBOUNDED_SEASON
+
+    kind = "points"
 
     def __hash__(self) -> int:
         # Rubrics key caches (layouts); hashing the whole tree on every look-up is waste.
@@ -96,6 +104,9 @@ class Rubric:
         return self.bands[-1].label
 
 
+AnyRubric = Rubric | LevelRubric
+
+
 def is_multiple(value: float, step: float) -> bool:
     ratio = value / step
     return math.isfinite(ratio) and abs(ratio - round(ratio)) < 1e-6
@@ -109,8 +120,8 @@ def available_rubrics() -> list[str]:
     return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
 
 
-def load_rubric(source: str | Path = DEFAULT_RUBRIC) -> Rubric:
-    """Load a rubric by id (a file in processor/rubrics/) or by path, and check it."""
+def load_rubric(source: str | Path = DEFAULT_RUBRIC) -> AnyRubric:
+    """Load a rubric of either kind by id (a file in processor/rubrics/) or by path, and check it."""
     path = Path(source)
     if not path.suffix:
         path = rubric_path(str(source))
@@ -123,7 +134,22 @@ def load_rubric(source: str | Path = DEFAULT_RUBRIC) -> Rubric:
         ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RubricError(f"Tệp bộ tiêu chí {path} không đọc được: {exc}") from None
+    kind = data.get("kind", "points") if isinstance(data, dict) else "points"
+    if kind == "levels":
+        return parse_levels(data, str(path))
+    if kind != "points":
+        raise RubricError(f"Bộ tiêu chí {path}: kind '{kind}' không có (points hoặc levels).")
     return parse_rubric(data, str(path))
+
+
+def rubric_for_year(year: int) -> AnyRubric:
+    """The rubric whose circular governs an evaluation year (years: in each rubric file)."""
+    found = [r for r in map(load_rubric, available_rubrics()) if r.season.governs(year)]
+    if len(found) != 1:
+        names = ", ".join(r.id for r in found) or "không có bộ nào"
+        raise RubricError(f"Năm đánh giá {year}: cần đúng một bộ tiêu chí có hiệu lực, đang có {names}; "
+                          "hãy chọn bằng --rubric.")
+    return found[0]
 
 
 def parse_rubric(data: Any, origin: str = "bộ tiêu chí") -> Rubric:
@@ -156,7 +182,11 @@ def parse_rubric(data: Any, origin: str = "bộ tiêu chí") -> Rubric:
     bands = _parse_bands(_list(data["bands"], "bands", problems), total_max, problems)
     if problems:
         raise RubricError(_report(origin, problems))
+    season = parse_season(data, problems)
+    if problems:
+        raise RubricError(_report(origin, problems))
     return Rubric(
+        season=season,
         id=str(data["id"]),
         version=str(data["version"]),
         title=str(data["title"]),
