@@ -57,6 +57,29 @@ class RawSubmission:
 
 
 @dataclass(frozen=True)
+class IndicatorEntry:
+    """What a unit wrote for one indicator of a Thông tư 24/2023 dossier."""
+
+    judged: str = ""  # its self-judgement: "dat", "khong_dat", or for a graded indicator the grade id
+    count: int | None = None  # members or learners meeting it (percent indicators)
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class LevelEntries:
+    """The figures of a Thông tư 24/2023 dossier that the judgement uses."""
+
+    kind: str = ""  # unit kind id; "" when missing or unknown
+    level_asked: int | None = None
+    members: int | None = None
+    learners: int | None = None
+    prior_level: int | None = None  # the unit's last recognition, as it typed it
+    prior_decision: str = ""
+    prior_date: date | None = None
+    indicators: dict[str, IndicatorEntry] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FileResult:
     """One workbook after validation: parsed fields and every finding about it."""
 
@@ -71,6 +94,7 @@ class FileResult:
     narrative: dict[str, str] = field(default_factory=dict)
     issues: tuple[Issue, ...] = ()
     identifiable: bool = False  # a unit name or code could be read
+    levels: LevelEntries | None = None  # a Thông tư 24/2023 dossier's figures
 
     @property
     def errors(self) -> int:
@@ -98,6 +122,7 @@ class Unit:
     group: str = ""
     email: str = ""
     contact: str = ""
+    kind: str = ""  # the unit kind's id (Thông tư 24/2023), from the roster's "Loại đơn vị"
 
 
 @dataclass(frozen=True)
