@@ -148,14 +148,14 @@ def test_the_dropdowns_offer_the_tier_kinds_the_levels_and_the_judgements(blank,
 
 
 def test_the_kinds_sheet_holds_each_kind_with_its_attributes(blank, rubric24):
-    wb, layout = blank
+    wb, _ = blank
     rows = list(wb[SHEET_KINDS].iter_rows(min_row=2, values_only=True))
     assert rows == [(k.id, k.label, int(k.public), int(k.economic), int(k.learners), k.school)
                     for k in rubric24.kinds_of_tier("tinh")]
 
 
 def test_a_given_kind_is_filled_in_and_locked(make_level, rubric24):
-    path, layout = make_level(unit_kind="thpt_cong_lap")
+    path, _ = make_level(unit_kind="thpt_cong_lap")
     wb = openpyxl.load_workbook(path)
     cell = name_target(wb, "loai_don_vi")
     assert cell.value == rubric24.unit_kind("thpt_cong_lap").label
@@ -225,7 +225,7 @@ def test_all_text_is_nfc(make_level):
 def test_the_district_tier_has_fewer_indicator_rows(make_level, rubric24):
     counts = {}
     for tier in ("tinh", "huyen"):
-        path, layout = make_level(f"{tier}.xlsx", tier=tier)
+        path, _ = make_level(f"{tier}.xlsx", tier=tier)
         ws = openpyxl.load_workbook(path)[SHEET_SELF]
         counts[tier] = sum(1 for (c,) in ws.iter_rows(min_col=COL_CODE + 1, max_col=COL_CODE + 1)
                            if isinstance(c.value, str) and ".CT" in c.value)
