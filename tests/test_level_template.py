@@ -19,6 +19,7 @@ from processor.model.level_layout import (
     COL_MET_2,
     COL_SELF,
     COL_TEXT,
+    HEADER_ROW,
     LEVEL_IDENTITY_FIELDS,
     LEVEL_SHEETS,
     SHEET_KINDS,
@@ -241,3 +242,18 @@ def test_conditions_compile_from_the_kind_attributes(rubric24):
     assert school.startswith("AND(") and '="thpt_gdtx"' in school and '="dai_hoc"' in school
     assert "$D$2:$D$" in school and "$F$2:$F$" in school
     assert level_formulas.applies(layout, rubric24.tier("tinh").indicator("tc1_ct1"), 1) == "=IF(TRUE,1,0)"
+
+
+def test_the_summary_header_names_each_column_once(blank):
+    wb, _ = blank
+    header = [c.value for c in wb[SHEET_SELF][HEADER_ROW + 1]][: COL_MET_2 + 1]
+    assert header == ["Mã", "Tiêu chí, chỉ tiêu", "Yêu cầu", "Số đạt", "Tỷ lệ", "Tự đánh giá", "Minh chứng",
+                      "Kết quả theo số liệu", None, None, None, None]
+
+
+def test_every_prompt_of_the_summary_is_whole(blank):
+    wb, layout = blank
+    own = validations(wb[SHEET_SELF])
+    evidence = own[layout.row_of("tc1_ct1").cell(COL_EVIDENCE).a1]
+    assert (evidence.promptTitle, evidence.prompt) == (
+        "Minh chứng", "Ghi số, ngày, trích yếu văn bản hoặc tài liệu chứng minh kết quả.")
