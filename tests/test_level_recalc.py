@@ -105,6 +105,11 @@ def recalculated(tmp_path_factory, layouts, settings) -> Path:
     }
     inputs = [fill_template(templates[tier], work / f"{name}.xlsx", {k: v for k, v in values.items()})
               for name, (tier, values) in cases(layouts).items()]
+    # Written pre-filled by the writer itself, not through openpyxl (which drops cached
+    # results): what a unit opening the file in LibreOffice sees.
+    prefilled = complete(layouts["tinh"], THPT, 2, 100, 1000, so_dat_tc3_ct1=969)
+    inputs.append(write_level_template(work / "prefilled.xlsx", LevelTemplateRequest(
+        layouts["tinh"], settings, 2025, generated_at=FIXED_TIME, values=prefilled)))
     libreoffice_convert(inputs, work / "out", "xlsx", work / "profile")
     return work / "out"
 
@@ -257,3 +262,10 @@ def test_district_tc3_ct3_applies_at_level_2_only_to_public_units(read):
     assert (l2.result("tc3_ct3"), l2.supported) == ("Không áp dụng", "Mức độ 2")
     assert (l1.required("tc3_ct3"), l1.result("tc3_ct3"), l1.supported) == (
         "Đạt, có minh chứng", "Không đạt", "Chưa đạt")
+
+
+def test_a_template_opened_as_written_is_computed_on_load(read):
+    r = read("prefilled")
+    assert [r.result(i) for i in ("tc1_ct1", "tc2_ct1", "tc3_ct1", "tc3_ct4", "tc3_ct5")] == [
+        "Đạt", "Đạt", "Không đạt", "Đạt", "Không áp dụng"]
+    assert (r.required("tc1_ct1"), r.criterion("tc3"), r.supported) == ("Đạt, có minh chứng", "Không đạt", "Mức độ 1")

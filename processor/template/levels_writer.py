@@ -185,6 +185,9 @@ class _LevelWriter(BaseWriter):
     # ---- Tự đánh giá ----
 
     def _self_sheet(self, ws: Worksheet) -> None:
+        """The summary table. Its formulas carry an empty cached result: LibreOffice keeps a
+        cached result until an input it depends on changes (an =IF(TRUE,1,0) never does),
+        but computes an empty one on load; Excel recalculates everything on load anyway."""
         t, f, layout = self.texts["self"], self.f, self.layout
         for col, width in WIDTHS.items():
             ws.set_column(col, col, width)
@@ -212,7 +215,7 @@ class _LevelWriter(BaseWriter):
                 self._indicator(ws, irow, t)
         r = layout.supported_row
         ws.merge_range(r, COL_CODE, r, COL_EVIDENCE, t["supported_label"], f["label_bold"])
-        ws.write_formula(r, COL_RESULT, lf.supported_level(layout, t), f["formula"], t["no_level"])
+        ws.write_formula(r, COL_RESULT, lf.supported_level(layout, t), f["formula"], "")
         ws.set_row(r, 34)
         ws.freeze_panes(HEADER_ROW + 1, 0)
         self._print_setup(ws, landscape=True)
@@ -225,9 +228,9 @@ class _LevelWriter(BaseWriter):
         ws.write_string(r, COL_TEXT, nfc(ind.label), f["label_1"])
         ws.set_row(r, row_height(ind.label, TEXT_CHARS_PER_LINE - 2))
         for level, col in lf.APPLIES_COLS.items():
-            ws.write_formula(r, col, lf.applies(layout, ind, level), None, 0)
+            ws.write_formula(r, col, lf.applies(layout, ind, level), None, "")
         for level, col in lf.MET_COLS.items():
-            ws.write_formula(r, col, lf.met(layout, irow, level, t), None, 0)
+            ws.write_formula(r, col, lf.met(layout, irow, level, t), None, "")
         ws.write_formula(r, COL_REQUIRED, lf.required_text(layout, irow, t), f["center"], "")
         if ind.type == IndicatorType.PERCENT:
             self._input(ws, r, COL_COUNT, self.values.get(f"so_dat_{ind.id}"), "input_number")
