@@ -19,8 +19,9 @@ from processor.model.layout import (
     SHEET_META,
     SHEET_REPORT,
     Cell,
+    column_letter,
 )
-from processor.model.levels import Indicator, LevelCriterion, LevelRubric, Tier
+from processor.model.levels import Indicator, LevelCriterion, LevelRubric, Tier, UnitKind
 
 LEVELS_FORMAT_VERSION = "muc-do-1"
 SHEET_SELF = "Tự đánh giá"
@@ -44,6 +45,9 @@ IDENTITY_FIRST_ROW = 2
 REPORT_FIRST_ROW = 2
 META_FIRST_ROW = 1
 KINDS_FIRST_ROW = 1  # DVHT_loai: id | label | public | economic | learners | school
+KIND_COL_ID, KIND_COL_LABEL, KIND_COL_PUBLIC, KIND_COL_ECONOMIC, KIND_COL_LEARNERS, KIND_COL_SCHOOL = range(6)
+KIND_ATTRIBUTE_COLS = {"id": KIND_COL_ID, "label": KIND_COL_LABEL, "public": KIND_COL_PUBLIC,
+                       "economic": KIND_COL_ECONOMIC, "learners": KIND_COL_LEARNERS, "school": KIND_COL_SCHOOL}
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,23 @@ class LevelLayout:
 
     def row_of(self, indicator_id: str) -> IndicatorRow:
         return next(r for r in self.indicator_rows if r.indicator.id == indicator_id)
+
+    @property
+    def kinds(self) -> tuple[UnitKind, ...]:
+        """The unit kinds of this tier, one row each on DVHT_loai from KINDS_FIRST_ROW."""
+        return self.rubric.kinds_of_tier(self.tier.id)
+
+    def kind_cell(self, index: int, col: int) -> Cell:
+        return Cell(SHEET_KINDS, KINDS_FIRST_ROW + index, col)
+
+    def kinds_range(self, col: int) -> str:
+        """One column of the kinds table as an absolute reference: 'DVHT_loai'!$B$2:$B$15."""
+        first, last = self.kind_cell(0, col), self.kind_cell(len(self.kinds) - 1, col)
+        return f"'{SHEET_KINDS}'!${column_letter(col)}${first.row + 1}:${column_letter(col)}${last.row + 1}"
+
+    @property
+    def last_indicator_row(self) -> int:
+        return self.criterion_rows[-1].indicator_rows[-1].row if self.criterion_rows else FIRST_ROW
 
     @property
     def supported_cell(self) -> Cell:
