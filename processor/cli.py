@@ -8,10 +8,10 @@ import argparse
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from processor.model.errors import DvhtError, UsageError
 from processor.model.records import Unit
@@ -20,9 +20,11 @@ from processor.system.oserrors import describe
 from processor.text.dates import default_report_year
 
 if TYPE_CHECKING:
+    from processor.model.rubric import AnyRubric
     from processor.report.publish import OutputLock
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_LEVELS_BATCH = False  # the TT24 reports are not written yet; reading and judging are
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -70,11 +72,29 @@ def _year(text: str) -> int:
     return year
 
 
+def _day(text: str) -> date:
+    from processor.text.dates import parse_vn_date
+
+    value = parse_vn_date(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"ngày '{text}' không hợp lệ (dạng dd/mm/yyyy)")
+    return value
+
+
 def _common_options() -> argparse.ArgumentParser:
     """Options every command takes, declared once and inherited (argparse parents=)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
+    common.add_argument("--ngay-chay", type=_day, metavar="NGÀY", dest="run_date",
+                        help="coi hôm nay là NGÀY (dd/mm/yyyy): năm đánh giá và hạn nộp mặc định, ngày báo cáo "
+                        "bất thường đều tính theo ngày này (mặc định: ngày thật)")
     return common
+
+
+_YEAR_HELP = ("năm đánh giá (mặc định: trước ngày 16/02 là năm trước, từ 16/02 là năm nay — đợt đang tổng hợp "
+              "hoặc chuẩn bị)")
+_RUBRIC_HELP = ("bộ tiêu chí, tên một tệp trong processor/rubrics/ (mặc định: theo năm đánh giá — đến năm 2023 "
+                "tt22-2020, từ năm 2024 tt24-2023)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="run.py",
         description="Công cụ thu thập, kiểm tra và tổng hợp phiếu tự đánh giá "
-        "\"Đơn vị học tập\" (Thông tư 22/2020/TT-BGDĐT).",
+        "\"Đơn vị học tập\": Thông tư 24/2023/TT-BGDĐT (năm đánh giá từ 2024) và Thông tư 22/2020/TT-BGDĐT "
+        "(đến năm 2023).",
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", title="lệnh", metavar="LỆNH", parser_class=_Parser)
@@ -90,14 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="tạo mẫu Excel để gửi các đơn vị", parents=[common],
                        description="Tạo mẫu Excel trống và (nếu có danh sách) một mẫu cho từng đơn vị.")
-    t.add_argument("--year", type=_year, default=default_report_year(), metavar="NĂM",
-                   help="năm đánh giá (mặc định: năm trước, %(default)s)")
+    t.add_argument("--year", type=_year, metavar="NĂM", help=_YEAR_HELP)
     t.add_argument("--roster", type=Path, metavar="TỆP",
                    help="danh sách đơn vị (.csv hoặc .xlsx) có cột Mã đơn vị, Tên đơn vị")
     t.add_argument("--out", type=Path, default=Path("input_templates"), metavar="THƯ_MỤC",
                    help="thư mục ghi mẫu (mặc định: %(default)s)")
     t.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp, nơi nhận, mật khẩu khoá trang)")
-    t.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
+    t.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
 
     p = sub.add_parser("process", help="đọc, kiểm tra và tổng hợp các phiếu đơn vị gửi về", parents=[common],
                        description="Đọc mọi sổ tính trong THƯ_MỤC_HỒ_SƠ (cả thư mục con), kiểm tra, tính lại "
@@ -106,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(p)
     p.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị (.csv hoặc .xlsx)")
     p.add_argument("--deadline", metavar="NGÀY",
-                   help="hạn nộp, dạng dd/mm/yyyy hoặc yyyy-mm-dd (mặc định: theo cấu hình, hoặc 31/03 năm sau)")
-    p.add_argument("--year", type=_year, default=default_report_year(), metavar="NĂM",
-                   help="năm đánh giá (mặc định: năm trước, %(default)s)")
+                   help="hạn nộp, dạng dd/mm/yyyy hoặc yyyy-mm-dd (mặc định: theo cấu hình, hoặc theo thông tư "
+                   "của năm đánh giá: 14/01 năm sau với Thông tư 24/2023, 31/03 năm sau với Thông tư 22/2020)")
+    p.add_argument("--year", type=_year, metavar="NĂM", help=_YEAR_HELP)
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
@@ -124,7 +144,7 @@ def _batch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="số tiến trình đọc tệp song song (mặc định: 0 = mọi lõi CPU)")
     p.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp mặc định)")
-    p.add_argument("--rubric", default="tt22-2020", metavar="MÃ", help="bộ tiêu chí (mặc định: %(default)s)")
+    p.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -159,25 +179,54 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_INTERNAL
 
 
+def _season(args: argparse.Namespace) -> tuple[date, int, AnyRubric]:
+    """Today, the evaluation year and the rubric of a command, from its options: the one
+    place where "today" is read and the circular in force is chosen."""
+    from processor.model.rubric import load_rubric, rubric_for_year
+    from processor.text.dates import run_date
+
+    today = args.run_date or run_date()
+    year = args.year or default_report_year(today)
+    rubric = load_rubric(args.rubric) if args.rubric else rubric_for_year(year)
+    return today, year, rubric
+
+
 def _cmd_template(args: argparse.Namespace, out: TextIO) -> int:
     from processor.intake.roster import load_roster
     from processor.model.layout import build_layout
-    from processor.model.rubric import load_rubric
+    from processor.model.level_layout import build_level_layout
     from processor.model.settings import load_settings
     from processor.template.distribute import generate_templates
+    from processor.template.levels_writer import LevelTemplateRequest
     from processor.template.writer import TemplateRequest
 
     if args.roster is not None and not args.roster.is_file():
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    _, year, rubric = _season(args)
     settings = load_settings(args.config)
-    units = load_roster(args.roster) if args.roster else None
-    request = TemplateRequest(layout=build_layout(load_rubric(args.rubric)), settings=settings, year=args.year)
+    deadline = settings.deadline_for(year, rubric.season)
+    if rubric.kind == "levels":
+        units = load_roster(args.roster, kind_of=_kind_reader(rubric, settings.tier)) if args.roster else None
+        request: Any = LevelTemplateRequest(layout=build_level_layout(rubric, settings.tier), settings=settings,
+                                            year=year, deadline=deadline)
+    else:
+        units = load_roster(args.roster) if args.roster else None
+        request = TemplateRequest(layout=build_layout(rubric), settings=settings, year=year)
     result = generate_templates(args.out, request, units)
+    print(f"Bộ tiêu chí: {rubric.legal_basis}; năm đánh giá {year}; hạn nộp {deadline:%d/%m/%Y}", file=out)
     print(f"Đã tạo mẫu trống: {result.blank}", file=out)
     if result.mail_merge:
         print(f"Đã tạo {len(result.unit_files)} mẫu cho từng đơn vị trong {result.mail_merge.parent}", file=out)
         print(f"Danh sách gửi thư (trộn thư): {result.mail_merge}", file=out)
     return EXIT_OK
+
+
+def _kind_reader(rubric: AnyRubric, tier: str) -> Callable[[str], str | None]:
+    """A roster's "Loại đơn vị" cell -> the kind's id, or None when the tier has no such kind."""
+    def kind_of(text: str) -> str | None:
+        kind = rubric.kind_by_label(text)
+        return kind.id if kind is not None and tier in kind.tiers else None
+    return kind_of
 
 
 def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
@@ -192,48 +241,57 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
     if args.workers < 0:
         raise UsageError("--workers phải là số không âm")
-    deadline = None
-    if args.deadline:
-        deadline = parse_vn_date(args.deadline)
-        if deadline is None:
-            raise UsageError(f"hạn nộp '{args.deadline}' không phải ngày hợp lệ (dạng dd/mm/yyyy hoặc yyyy-mm-dd)")
-    else:
-        deadline = load_settings(args.config).deadline_for(args.year)
-    roster = tuple(load_roster(args.roster)) if args.roster else ()
-    check_output(args.input_dir, args.out, args.year)
+    deadline = parse_vn_date(args.deadline) if args.deadline else None
+    if args.deadline and deadline is None:
+        raise UsageError(f"hạn nộp '{args.deadline}' không phải ngày hợp lệ (dạng dd/mm/yyyy hoặc yyyy-mm-dd)")
+    today, year, rubric = _season(args)
+    if rubric.kind == "levels" and not _LEVELS_BATCH:
+        raise UsageError(f"năm đánh giá {year} theo {rubric.legal_basis}: phiên bản này mới tạo được mẫu; "
+                         "việc tổng hợp hồ sơ theo Thông tư 24/2023 có ở phiên bản sau. Hồ sơ năm 2023 trở về trước "
+                         "(Thông tư 22/2020) tổng hợp được bằng --year")
+    settings = load_settings(args.config)
+    deadline = deadline or settings.deadline_for(year, rubric.season)
+    kind_of = _kind_reader(rubric, settings.tier) if rubric.kind == "levels" else None
+    roster = tuple(load_roster(args.roster, kind_of=kind_of)) if args.roster else ()
+    check_output(args.input_dir, args.out, year)
     with output_lock(args.out) as lock:
-        code = _run_batch(args, out, args.input_dir, args.year, roster, args.roster, deadline, lock)
+        code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
+                          settings.tier)
     return code if args.strict else EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.demo.build import build_demo, demo_year
+    from processor.demo.build import build_demo, demo_scenario
     from processor.model.layout import build_layout
     from processor.model.rubric import load_rubric
     from processor.report.publish import check_output, output_lock
 
+    scenario = demo_scenario()
+    if args.rubric and args.rubric != scenario.rubric:
+        raise UsageError(f"bản chạy thử dùng bộ tiêu chí {scenario.rubric}; bỏ --rubric {args.rubric}")
+    rubric = load_rubric(scenario.rubric)
     root = args.out / "du_lieu_mau"
-    check_output(root, args.out, demo_year())
+    check_output(root, args.out, scenario.year)
     with output_lock(args.out) as lock:
-        demo = build_demo(root, build_layout(load_rubric(args.rubric)))
+        demo = build_demo(root, build_layout(rubric))
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
-        _run_batch(args, out, demo.input_dir, demo.year, demo.units, demo.roster, demo.deadline, lock,
-                   today=demo.run_date)
+        _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
+                   args.run_date or demo.run_date)
     return EXIT_OK
 
 
-def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, roster: tuple[Unit, ...],
-               roster_path: Path | None, deadline: date | None, lock: OutputLock, today: date | None = None) -> int:
+def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,
+               roster: tuple[Unit, ...], roster_path: Path | None, deadline: date | None, lock: OutputLock,
+               today: date, tier: str = "tinh") -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
-    from processor.model.rubric import load_rubric
-    from processor.pipeline import BatchOptions, run_batch
+    from processor.model.batch import BatchOptions
+    from processor.pipeline import run_batch
     from processor.report.console import Progress, safe_line, summary_lines
     from processor.report.publish import publish
 
-    options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=load_rubric(args.rubric),
-                           roster=roster, roster_path=roster_path, deadline=deadline, workers=args.workers,
-                           **({"today": today} if today else {}))
+    options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=rubric, roster=roster,
+                           roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier)
     result = run_batch(options, progress=Progress())
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):

@@ -10,13 +10,17 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+import pandas as pd
+
 from processor.intake.discover import discover
 from processor.intake.pool import Step, run_files
 from processor.intake.resolve import resolve
 from processor.intake.step import process_file
+from processor.judge.levels import judge_units
 from processor.judge.score import score_units
 from processor.model.batch import BatchOptions, BatchResult, CheckContext
 from processor.model.layout import build_layout
+from processor.model.level_layout import build_level_layout
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
@@ -31,16 +35,21 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
 
     clock = time.perf_counter()
     ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
-                       today=options.today)
+                       today=options.today, tier=options.tier)
     to_read = [f for f in found if f.skip_reason is None]
     results = run_files(to_read, step, ctx, options.workers, progress)
     timings["read_validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    layout = build_layout(options.rubric)
+    rubric = options.rubric
+    layout = build_level_layout(rubric, options.tier) if rubric.kind == "levels" else build_layout(rubric)
     resolution = resolve(results, list(options.roster), layout)
-    scores = score_units(list(resolution.units), options.rubric)
+    units = list(resolution.units)
+    if rubric.kind == "levels":
+        scores, verdicts = pd.DataFrame(index=pd.RangeIndex(len(units))), judge_units(units, rubric, layout.tier)
+    else:
+        scores, verdicts = score_units(units, rubric), {}
     timings["resolve_score"] = time.perf_counter() - clock
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
-                       scores=scores, started_at=started, timings=timings)
+                       scores=scores, started_at=started, timings=timings, verdicts=verdicts)
 

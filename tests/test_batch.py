@@ -17,6 +17,7 @@ from processor.model.batch import BatchOptions
 from processor.model.records import Unit
 from processor.pipeline import run_batch
 from processor.report.publish import publish
+from tests.conftest import TT22_2025
 
 ROSTER = (Unit("SNV", "Sở Nội vụ", "Sở"), Unit("STC", "Sở Tài chính", "Sở"), Unit("X01", "UBND xã An", "Xã"),
           Unit("X02", "UBND xã Bình", "Xã"))
@@ -175,7 +176,7 @@ def test_cli_process_summary_log_and_strict(mixed_folder, tmp_path):
     roster = tmp_path / "ds.csv"
     roster.write_text("Mã đơn vị,Tên đơn vị,Nhóm\n" + "\n".join(f"{u.code},{u.name},{u.group}" for u in ROSTER),
                       encoding="utf-8")
-    args = ["process", str(mixed_folder), "--year", "2025", "--roster", str(roster), "--out", str(tmp_path / "o"),
+    args = ["process", str(mixed_folder), *TT22_2025, "--roster", str(roster), "--out", str(tmp_path / "o"),
             "--deadline", "31/03/2026", "--workers", "1"]
     code, out, err = cli(*args)
     assert (code, err) == (0, "")
@@ -208,7 +209,8 @@ def test_workbook_open_in_excel_is_reported(mixed_folder, tmp_path, monkeypatch)
         raise PermissionError(13, "Permission denied")
     monkeypatch.setattr(os, "replace", refuse)
     monkeypatch.setattr(publish_module, "_OPEN_FILES_BLOCK_RENAME", True)
-    code, _, err = cli("process", str(mixed_folder), "--out", str(tmp_path / "o"), "--workers", "1")
+    code, _, err = cli("process", str(mixed_folder), "--out", str(tmp_path / "o"), "--workers", "1", "--year", "2025",
+                       "--rubric", "tt22-2020")
     assert code == 2
     assert "đang mở trong Excel" in err
     assert sorted(os.listdir(tmp_path / "o" / ".dvht")) == ["lock"] and not list(tmp_path.glob(".dvht*"))

@@ -49,7 +49,8 @@ def test_config_overrides_deadline_and_recipient(tmp_path: Path):
 
     config = tmp_path / "cauhinh.yaml"
     config.write_text('receiving_department: Sở GDĐT tỉnh Bắc Ninh\ndeadline: "15/03/2026"\n', encoding="utf-8")
-    code, _, err = run("template", "--config", str(config), "--out", str(tmp_path), "--year", "2025")
+    code, _, err = run("template", "--config", str(config), "--out", str(tmp_path), "--year", "2025",
+                       "--rubric", "tt22-2020")
     assert code == 0, err
     ws = openpyxl.load_workbook(tmp_path / "Mau_DVHT_2025.xlsx")["Hướng dẫn"]
     text = "\n".join(str(c.value) for c in ws["A"] if c.value)

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.conftest import TT22_2025
 from tests.corpus.build import HOSTILE_TEXTS, USED, build_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def corpus_run(tmp_path_factory):
         writer = csv.writer(fh)
         writer.writerow(["Mã đơn vị", "Tên đơn vị"])
         writer.writerows([u.code, u.name] for u in roster)
-    cmd = [sys.executable, "run.py", "process", str(root / "ho_so"), "--year", "2025", "--roster", str(roster_path),
+    cmd = [sys.executable, "run.py", "process", str(root / "ho_so"), *TT22_2025, "--roster", str(roster_path),
            "--out", str(root / "out"), "--deadline", "31/03/2026", "--workers", "2"]
     done = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=REPO, capture_output=True, text=True,
                           timeout=600)

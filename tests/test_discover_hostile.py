@@ -28,6 +28,7 @@ from processor.model.rubric import load_rubric
 from processor.pipeline import run_batch
 from processor.report.publish import Published, publish
 from processor.text import normalise as textnorm
+from tests.conftest import TT22_2025
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -112,7 +113,7 @@ def test_a_file_name_with_invalid_utf8_is_one_row_and_still_read(make_submission
         fh.write(source.read_bytes())
     out = tmp_path / "out"
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1"], stdout, stderr)
+    code = main(["process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1"], stdout, stderr)
     assert (code, stderr.getvalue()) == (0, "")
     workbook = out / "TongHop_DVHT_2025.xlsx"
     shown = "b\\xe1o c\\xe1o \\xff.xlsx"
@@ -221,7 +222,7 @@ def test_a_folder_that_cannot_be_listed_is_a_row_and_a_warning(make_submission, 
     (inbox / "khoa").chmod(0)
     out = shared_dir / "out"
     cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-           sys.executable, "run.py", "process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1"]
+           sys.executable, "run.py", "process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1"]
     run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert (run.returncode, run.stderr) == (0, "")
@@ -275,7 +276,7 @@ def test_a_resubmission_with_an_invalid_utf8_name_is_noted_without_crashing(make
         fh.write(source.read_bytes())
     out = tmp_path / "out"
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1"], stdout, stderr)
+    code = main(["process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1"], stdout, stderr)
     assert (code, stderr.getvalue()) == (0, "")
     notes = {r[0]: r[3] for r in _file_rows(out / "TongHop_DVHT_2025.xlsx")}
     assert "l\\xe1n 2.xlsx" in notes["lan1.xlsx"]

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from processor.judge.levels import judge, months_between
-from processor.model.levels import IndicatorType
+from processor.judge.levels import judge
+from processor.model.levels import IndicatorType, months_between
 from processor.model.records import IndicatorEntry, LevelEntries
 from processor.model.rubric import load_rubric
 

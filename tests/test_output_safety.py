@@ -22,7 +22,7 @@ from processor.pipeline import run_batch
 from processor.report import publish as publish_module
 from processor.report.publish import OWNED_NAMES, STATE_DIR, output_lock, publish, published_names, recover
 from processor.report.workbook import workbook_name
-from tests.conftest import as_nobody, give_to_nobody
+from tests.conftest import TT22_2025, as_nobody, give_to_nobody
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -39,7 +39,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 def process(inbox: Path, out: Path) -> tuple[int, str, str]:
-    return cli("process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1",
+    return cli("process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1",
                "--deadline", "31/03/2026")
 
 
@@ -268,7 +268,7 @@ def test_output_whose_parent_is_read_only_works(make_submission, shared_dir):
     (parent / "ket_qua").mkdir(parents=True)
     give_to_nobody(shared_dir)
     parent.chmod(0o555)
-    run = as_nobody("process", str(inbox), "--out", str(parent / "ket_qua"), "--year", "2025", "--workers", "1")
+    run = as_nobody("process", str(inbox), "--out", str(parent / "ket_qua"), *TT22_2025, "--workers", "1")
     assert (run.returncode, run.stderr) == (0, "")
     assert (parent / "ket_qua" / "html" / "index.html").is_file()
     assert sorted(os.listdir(parent)) == ["ket_qua"]
@@ -280,7 +280,7 @@ def test_read_only_output_is_not_reported_as_open_in_excel(make_submission, shar
     give_to_nobody(inbox)
     out = shared_dir / "cua_root"
     out.mkdir()  # root's, 755: nobody may not write there
-    run = as_nobody("process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1")
+    run = as_nobody("process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1")
     assert run.returncode == 2
     line = one_line_error(run.stderr)
     assert "không có quyền ghi vào thư mục kết quả hoặc thư mục chỉ đọc" in line and "Excel" not in line

@@ -12,7 +12,7 @@ from processor.cli import main
 from processor.intake.resolve import resolve
 from processor.model.records import Unit
 from processor.model.statuses import Choice, Outcome, Status
-from tests.conftest import as_nobody, give_to_nobody
+from tests.conftest import TT22_2025, as_nobody, give_to_nobody
 from tests.test_resolve import NAME, by_rel, check, found
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 def process(inbox: Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    return cli("process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1",
+    return cli("process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1",
                "--deadline", "31/03/2026", *extra)
 
 
@@ -111,7 +111,7 @@ def test_a_file_without_read_permission_is_named_as_such(make_submission, shared
     os.chmod(inbox / "khoa.xlsx", 0)
     out.mkdir()
     give_to_nobody(out)
-    proc = as_nobody("process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "1")
+    proc = as_nobody("process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert any("khoa.xlsx" in line and "không có quyền đọc tệp" in line for line in proc.stdout.splitlines()
                if line.startswith("Cảnh báo:"))
@@ -137,7 +137,7 @@ def test_own_consolidated_workbook_in_the_input_is_skipped(make_submission, tmp_
 def test_far_too_many_workers_are_capped(make_submission, tmp_path):
     inbox = tmp_path / "ho_so"
     make_submission("SNV.xlsx", folder=inbox)
-    code, _, err = cli("process", str(inbox), "--out", str(tmp_path / "out"), "--year", "2025",
+    code, _, err = cli("process", str(inbox), "--out", str(tmp_path / "out"), *TT22_2025,
                          "--workers", "100000")
     assert (code, err) == (0, "")
 
@@ -148,7 +148,7 @@ def test_os_errors_are_said_in_vietnamese(tmp_path, make_submission):
     (tmp_path / "tep.csv").write_text("x", encoding="utf-8")
     code, _, err = process(inbox, tmp_path / "tep.csv")
     assert code == 2 and "không phải thư mục" in err and "Not a directory" not in err
-    code, _, err = cli("template", "--out", "/dev/null", "--year", "2025")
+    code, _, err = cli("template", "--out", "/dev/null", *TT22_2025)
     assert code == 2 and "File exists" not in err and "/dev/null" in err
 
 

@@ -30,7 +30,7 @@ from processor.pipeline import run_batch
 from processor.report.publish import publish
 from processor.template.filler import fill_template, submission_values
 from processor.template.writer import TemplateRequest, write_template
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, TT22_2025
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -78,7 +78,7 @@ def test_killing_the_batch_leaves_the_previous_output_intact(make_submission, tm
     inbox = tmp_path / "hs"
     first = make_submission("goc.xlsx", folder=inbox)
     out = tmp_path / "out"
-    cmd = [sys.executable, "run.py", "process", str(inbox), "--out", str(out), "--year", "2025", "--workers", "2"]
+    cmd = [sys.executable, "run.py", "process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "2"]
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, timeout=120)
     before = _snapshot(out)
     assert "TongHop_DVHT_2025.xlsx" in before and "html/index.html" in before

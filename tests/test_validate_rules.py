@@ -237,15 +237,21 @@ def _make_issue_calls() -> dict[str, set[str]]:
 
     found: dict[str, set[str]] = {}
     for path in (Path(__file__).resolve().parent.parent / "processor").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # dicts of parameters built once and passed as **name (the shared score or indicator ones)
+        shared = {target.id: {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+                  for node in ast.walk(tree) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                  for target in node.targets if isinstance(target, ast.Name)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "make_issue" and node.args:
                 first = node.args[0]
                 code = first.value if isinstance(first, ast.Constant) else {"DATE_UNUSUAL": "date-unusual",
                                                                              "OWN_OUTPUT": "own-output"}.get(
                     getattr(first, "id", ""), "")
                 names = {kw.arg for kw in node.keywords if kw.arg}
-                if any(kw.arg is None for kw in node.keywords):  # **params: the shared score parameters
-                    names |= {"tieu_chi", "toi_da", "buoc"}
+                for kw in node.keywords:
+                    if kw.arg is None and isinstance(kw.value, ast.Name):
+                        names |= shared.get(kw.value.id, set())
                 if code:
                     found.setdefault(code, set()).update(names)
     return found

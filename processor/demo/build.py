@@ -61,9 +61,16 @@ class _Filing:
     per_unit_template: bool = True
 
 
-def demo_year() -> int:
-    """The evaluation year of the demo, known before anything is written."""
-    return int(yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))["year"])
+@dataclass(frozen=True)
+class DemoScenario:
+    year: int
+    rubric: str
+
+
+def demo_scenario() -> DemoScenario:
+    """The demo's year and rubric, known before anything is written."""
+    data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    return DemoScenario(year=int(data["year"]), rubric=str(data["rubric"]))
 
 
 def _remove_earlier_demo(root: Path) -> None:

@@ -9,13 +9,21 @@ code, misspelt name) belong to processor.intake.resolve, which sees every file a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
-from processor.intake.fields import Fields, ScoreForm, as_number, as_text, parse_cell_date, parse_fields
+from processor.intake.fields import ScoreForm, as_number, as_text, parse_cell_date, parse_fields, parse_level_entries
+from processor.intake.level_checks import (
+    check_eligibility,
+    check_head_counts,
+    check_indicators,
+    check_kind,
+    check_level_asked,
+)
 from processor.intake.read import REQUIRED_SHEETS, format_supported, rubric_of_file_matches
+from processor.intake.submission import Check, Submission
 from processor.model.batch import CheckContext
+from processor.model.errors import RubricError
 from processor.model.issues import Issue, make_issue
 from processor.model.layout import (
     COL_LABEL,
@@ -27,8 +35,9 @@ from processor.model.layout import (
     known_format_versions,
     layout_of_file,
 )
+from processor.model.level_layout import LEVEL_SHEETS, SHEET_KINDS, LevelLayout, build_level_layout
 from processor.model.records import DATE_UNUSUAL, OWN_OUTPUT, FileResult, RawSubmission
-from processor.model.rubric import is_multiple
+from processor.model.rubric import AnyRubric, available_rubrics, is_multiple, load_rubric
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, nfc
 from processor.text.numbers import format_number
@@ -37,34 +46,25 @@ from processor.text.wording import template_texts
 META_REQUIRED = ("rubric_id", "rubric_version", "template_format", "year")
 
 
-@dataclass(frozen=True)
-class Submission:
-    """What every check looks at."""
-
-    raw: RawSubmission
-    ctx: CheckContext
-    layout: Layout  # the layout of the file's own format version
-    fields: Fields
-
-    def where(self, cell_key: str) -> tuple[str, str, str]:
-        """(file, sheet, cell) of an identity field, the first arguments of make_issue."""
-        cell = self.layout.identity[cell_key]
-        return self.raw.rel, cell.sheet, cell.a1
-
-
-Check = Callable[[Submission], Iterable[Issue]]
 
 
 def validate(raw: RawSubmission, ctx: CheckContext) -> FileResult:
-    layout = layout_of_file(ctx.rubric, raw.meta.get("template_format"))
-    sub = Submission(raw, ctx, layout, parse_fields(raw, layout))
-    issues = [raw.refusal] if raw.refusal else [issue for check in CHECKS for issue in check(sub)]
+    rubric = ctx.rubric
+    if rubric.kind == "levels":
+        tier = raw.meta.get("tier") if raw.meta.get("tier") in rubric.tiers else ctx.tier
+        layout: Layout | LevelLayout = build_level_layout(rubric, tier)
+        entries = parse_level_entries(raw, rubric, layout) if raw.rubric_matches else None
+        checks = LEVEL_CHECKS
+    else:
+        layout, entries, checks = layout_of_file(rubric, raw.meta.get("template_format")), None, CHECKS
+    sub = Submission(raw, ctx, layout, parse_fields(raw, layout), entries)
+    issues = [raw.refusal] if raw.refusal else [issue for check in checks for issue in check(sub)]
     fields = sub.fields
     return FileResult(
         rel=raw.rel, size=raw.size, sha256=raw.sha256, mtime=raw.mtime,
         identity=fields.identity, report_date=fields.report_date, scores=fields.score_values,
         evidence=fields.evidence, narrative=fields.narrative, issues=tuple(issues),
-        identifiable=bool(fields.identity.get("ten_don_vi") or fields.identity.get("ma_don_vi")),
+        identifiable=bool(fields.identity.get("ten_don_vi") or fields.identity.get("ma_don_vi")), levels=entries,
     )
 
 
@@ -102,23 +102,47 @@ def _readable(raw: RawSubmission) -> bool:
 
 
 def check_rubric(sub: Submission) -> Iterator[Issue]:
+    """A template of the other circular (a TT22 form in a TT24 year, or the reverse) says
+    which circular governs the year; any other rubric is unknown."""
     raw, rubric = sub.raw, sub.ctx.rubric
-    if raw.meta and format_supported(raw.meta) and not rubric_of_file_matches(raw.meta, rubric):
-        cell = sub.layout.meta["rubric_id"]
-        file_rubric = f"{raw.meta.get('rubric_id', '')} {raw.meta.get('rubric_version', '')}".strip()
-        yield make_issue("unknown-rubric", raw.rel, cell.sheet, cell.a1, gia_tri=file_rubric or "(trống)",
-                         mong_doi=f"{rubric.id} {rubric.version}")
+    if not (raw.meta and format_supported(raw.meta) and not rubric_of_file_matches(raw.meta, rubric)):
+        return
+    cell = sub.layout.meta["rubric_id"]
+    other = _of_the_other_circular(sub)
+    if other is not None:
+        note = f" {other.legal_basis} {other.season.note}." if other.season.note else ""
+        yield make_issue("wrong-circular", raw.rel, cell.sheet, cell.a1, mau=other.legal_basis,
+                         nam=sub.ctx.year, ap_dung=rubric.legal_basis, ghi_chu=note)
+        return
+    file_rubric = f"{raw.meta.get('rubric_id', '')} {raw.meta.get('rubric_version', '')}".strip()
+    yield make_issue("unknown-rubric", raw.rel, cell.sheet, cell.a1, gia_tri=file_rubric or "(trống)",
+                     mong_doi=f"{rubric.id} {rubric.version}")
+
+
+def _of_the_other_circular(sub: Submission) -> AnyRubric | None:
+    """The rubric of the file's form, when it is a known rubric other than the run's."""
+    other = _known_rubric(sub.raw.meta.get("rubric_id", "")) if sub.raw.meta else None
+    return other if other is not None and other.id != sub.ctx.rubric.id else None
+
+
+def _known_rubric(rubric_id: str) -> AnyRubric | None:
+    try:
+        return load_rubric(rubric_id) if rubric_id in available_rubrics() else None
+    except RubricError:
+        return None
 
 
 def check_sheets(sub: Submission) -> Iterator[Issue]:
     raw = sub.raw
-    if not _readable(raw):
-        return
-    for name in REQUIRED_SHEETS:
+    if not _readable(raw) or _of_the_other_circular(sub):
+        return  # a form of the other circular has other sheets: check_rubric has said so
+    levels = isinstance(sub.layout, LevelLayout)
+    required = [s for s in LEVEL_SHEETS if s not in (SHEET_META, SHEET_KINDS)] if levels else REQUIRED_SHEETS
+    for name in required:
         if name not in raw.sheet_names:
             yield make_issue("sheet-missing", raw.rel, name, trang=name)
     for name in raw.sheet_names:
-        if name not in SHEETS:
+        if name not in (LEVEL_SHEETS if levels else SHEETS):
             shown = display_name(name)  # a sheet name is the unit's text: bidi controls shown, not obeyed
             yield make_issue("sheet-extra", raw.rel, shown, trang=shown)
     for actual, holds in raw.swapped:
@@ -262,4 +286,10 @@ CHECKS: tuple[Check, ...] = (
     check_template, check_metadata, check_format, check_rubric, check_sheets, check_year,
     check_name, check_unit_code, check_report_date, check_year_cell,
     check_locked_content, check_leaves, check_stated_sums,
+)
+# The rules of a Thông tư 24/2023 dossier (processor.intake.level_checks), after the shared ones.
+LEVEL_CHECKS: tuple[Check, ...] = (
+    check_template, check_metadata, check_format, check_rubric, check_sheets, check_year,
+    check_name, check_unit_code, check_report_date, check_year_cell,
+    check_kind, check_level_asked, check_head_counts, check_indicators, check_eligibility,
 )

@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from processor.model.layout import Layout
-from processor.model.records import RawSubmission
+from processor.model.level_layout import LevelLayout
+from processor.model.levels import LevelRubric
+from processor.model.records import IndicatorEntry, LevelEntries, RawSubmission
 from processor.text.dates import format_vn_date, parse_vn_date
 from processor.text.normalise import clean_text, nfc
 from processor.text.numbers import number_from_text
@@ -52,11 +54,11 @@ class Fields:
         return {cid: reading.value for cid, reading in self.scores.items()}
 
 
-def parse_fields(raw: RawSubmission, layout: Layout) -> Fields:
+def parse_fields(raw: RawSubmission, layout: Layout | LevelLayout) -> Fields:
     values = raw.values
     identity = {k: nfc(as_text(values[f"id.{k}"])) for k in layout.identity if f"id.{k}" in values}
     narrative = {k: as_text(values[f"nar.{k}"]) for k in layout.narrative if f"nar.{k}" in values}
-    leaves = layout.rubric.leaves
+    leaves = layout.rubric.leaves if isinstance(layout, Layout) else ()  # a levels dossier has no scores
     evidence = {leaf.id: as_text(values[f"evid.{leaf.id}"]) for leaf in leaves if f"evid.{leaf.id}" in values}
     scores = {leaf.id: read_score(raw, leaf.id) for leaf in leaves} if raw.rubric_matches else {}
     report_date = parse_cell_date(values["id.ngay_bao_cao"]) if raw.format_known and "id.ngay_bao_cao" in values \
@@ -113,3 +115,66 @@ def parse_cell_date(value: Any) -> date | None:
     if isinstance(value, str) and value.strip():
         return parse_vn_date(value)
     return None
+
+
+# ---- Thông tư 24/2023 dossiers ----------------------------------------------------------
+
+YES, NO = "dat", "khong_dat"
+_YES_TEXT, _NO_TEXT = "đạt", "không đạt"
+
+
+def judged_key(value: Any, rubric: LevelRubric) -> str:
+    """A self-judgement cell as a key: "dat", "khong_dat", a grade id, or the text as typed
+    (lower case) when it is none of those; "" when blank."""
+    text = " ".join(as_text(value).split()).casefold()
+    if not text:
+        return ""
+    if text == _YES_TEXT:
+        return YES
+    if text == _NO_TEXT:
+        return NO
+    for grade in rubric.grades:
+        if text in (grade.label.casefold(), grade.id):
+            return grade.id
+    return text
+
+
+def level_of(value: Any, rubric: LevelRubric) -> int | None:
+    """ "Mức độ 2", "2" or 2 -> 2; None when blank or not a level of the rubric."""
+    number = as_number(value)
+    if number is None:
+        text = " ".join(as_text(value).split()).casefold()
+        found = next((lv.id for lv in rubric.levels if text in (lv.label.casefold(), str(lv.id))), None)
+        return found
+    return int(number) if number.is_integer() and int(number) in [lv.id for lv in rubric.levels] else None
+
+
+def whole_number(value: Any) -> int | None:
+    """A head count: a whole number ≥ 0 (typed as a number or as text), else None."""
+    number = as_number(value)
+    if number is None and isinstance(value, str):
+        number = number_from_text(value)
+    if number is None or number < 0 or not float(number).is_integer():
+        return None
+    return int(number)
+
+
+def parse_level_entries(raw: RawSubmission, rubric: LevelRubric, layout: LevelLayout) -> LevelEntries:
+    values = raw.values
+    kind = rubric.kind_by_label(as_text(values.get("id.loai_don_vi")))
+    indicators = {
+        r.indicator.id: IndicatorEntry(judged=judged_key(values.get(f"ind.{r.indicator.id}.self"), rubric),
+                                       count=whole_number(values.get(f"ind.{r.indicator.id}.count")),
+                                       evidence=as_text(values.get(f"ind.{r.indicator.id}.evid")))
+        for r in layout.indicator_rows
+    }
+    return LevelEntries(
+        kind=kind.id if kind is not None and layout.tier.id in kind.tiers else "",
+        level_asked=level_of(values.get("id.muc_do_de_nghi"), rubric),
+        members=whole_number(values.get("id.so_thanh_vien")),
+        learners=whole_number(values.get("id.so_nguoi_hoc")),
+        prior_level=level_of(values.get("id.cong_nhan_truoc_muc_do"), rubric),
+        prior_decision=as_text(values.get("id.cong_nhan_truoc_so_qd")),
+        prior_date=parse_cell_date(values.get("id.cong_nhan_truoc_ngay")),
+        indicators=indicators,
+    )

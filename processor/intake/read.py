@@ -34,20 +34,30 @@ from processor.model.layout import (
     SHEET_REPORT,
     SHEET_SCORES,
     SHEETS,
+    Cell,
     Layout,
     build_layout,
     known_format_versions,
     layout_of_file,
 )
+from processor.model.level_layout import (
+    COL_COUNT,
+    COL_SELF,
+    COL_TEXT,
+    LEVELS_FORMAT_VERSION,
+    SHEET_SELF,
+    build_level_layout,
+)
+from processor.model.level_layout import COL_EVIDENCE as COL_LEVEL_EVIDENCE
 from processor.model.records import FoundFile, RawSubmission
-from processor.model.rubric import Rubric
+from processor.model.rubric import AnyRubric
 from processor.system.oserrors import describe
 from processor.text.wording import report_texts, template_texts
 
 REQUIRED_SHEETS = tuple(s for s in SHEETS if s != SHEET_META)
 
 
-def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) -> RawSubmission:
+def read_file(found: FoundFile, rubric: AnyRubric, limits: Limits | None = None, tier: str = "tinh") -> RawSubmission:
     limits = limits or Limits()
     refusal = check_size(found.rel, found.size, limits)
     if refusal:
@@ -65,7 +75,7 @@ def read_file(found: FoundFile, rubric: Rubric, limits: Limits | None = None) ->
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
-            raw = _read_workbook(workbook, found, sha256, len(data), rubric)
+            raw = _read_workbook(workbook, found, sha256, len(data), rubric, tier)
     except PasswordError:
         return RawSubmission(rel=found.rel, size=len(data), sha256=sha256, mtime=found.mtime,
                              refusal=make_issue("file-encrypted", found.rel))
@@ -101,11 +111,13 @@ def _read_regular_file(path: str, limit: int) -> bytes | None:
         return fh.read(limit)
 
 
-def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: Rubric) -> RawSubmission:
+def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: AnyRubric) -> RawSubmission:
     """A score cell calamine reads as empty may hold a formula or an error such as #REF!.
 
     Only then, and only for .xlsx/.xlsm, look at the sheet's XML to tell the unit which.
     """
+    if rubric.kind != "points":
+        return raw
     empty = [leaf.id for leaf in rubric.leaves if raw.values.get(f"score.{leaf.id}", None) == ""]
     if not empty or not data.startswith(b"PK"):
         return raw
@@ -206,41 +218,70 @@ class _Sheets:
 
 
 def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, size: int,
-                   rubric: Rubric) -> RawSubmission:
-    current = build_layout(rubric)
-    sheets = _Sheets(workbook, nrows=current.class_row + 8)
-    base = {"rel": found.rel, "size": size, "sha256": sha256, "mtime": found.mtime,
-            "sheet_names": sheets.names}
-    meta = _read_meta(sheets) if SHEET_META in sheets.names else {}
-    if not meta and not any(s in sheets.names for s in REQUIRED_SHEETS):
+                   rubric: AnyRubric, tier: str) -> RawSubmission:
+    names = tuple(workbook.sheet_names)
+    base = {"rel": found.rel, "size": size, "sha256": sha256, "mtime": found.mtime, "sheet_names": names}
+    meta = _read_meta(_Sheets(workbook, nrows=20)) if SHEET_META in names else {}
+    if not meta and not any(s in names for s in (*REQUIRED_SHEETS, SHEET_SELF)):
         # not our template; maybe our own consolidated workbook, copied in with the replies
         sheets_of_ours = {report_texts()["sheets"][k] for k in ("summary", "files")}
-        return RawSubmission(**base, own_output=sheets_of_ours <= set(sheets.names))
+        return RawSubmission(**base, own_output=sheets_of_ours <= set(names))
     if meta and not format_supported(meta):
         return RawSubmission(**base, template=True, meta=meta)
+    file_levels = meta.get("template_format") == LEVELS_FORMAT_VERSION if meta else SHEET_SELF in names
+    if file_levels != (rubric.kind == "levels"):
+        return RawSubmission(**base, template=True, meta=meta)  # the other circular: check_rubric says so
+    if rubric.kind == "levels":
+        return _read_levels(workbook, base, meta, rubric, meta.get("tier") or tier)
+    current = build_layout(rubric)
+    sheets = _Sheets(workbook, nrows=current.class_row + 8)
     layout = build_layout(rubric, meta["template_format"]) if meta else current
-    scores_readable = (not meta or rubric_of_file_matches(meta, rubric)) and SHEET_SCORES in sheets.names
+    scores_readable = (not meta or rubric_of_file_matches(meta, rubric)) and SHEET_SCORES in names
     sheets.alias = _swapped(sheets)
-    values: dict[str, Any] = {}
-    for group, cells in (("id", layout.identity), ("nar", layout.narrative)):
-        for key, cell in cells.items():
-            if cell.sheet in sheets.names:
-                values[f"{group}.{key}"] = sheets.value(cell.sheet, cell.row, cell.col)
+    values = _identity_and_narrative(sheets, layout.identity, layout.narrative)
     if scores_readable:
         values.update(_read_scores(sheets, layout))
     swapped = tuple(sorted(((actual, holds) for holds, actual in sheets.alias.items()),
                            key=lambda pair: SHEETS.index(pair[0])))
     return RawSubmission(**base, template=True, meta=meta, values=values, swapped=swapped,
-                         format_known=SHEET_IDENTITY in sheets.names or SHEET_REPORT in sheets.names,
+                         format_known=SHEET_IDENTITY in names or SHEET_REPORT in names,
                          rubric_matches=scores_readable)
+
+
+def _identity_and_narrative(sheets: _Sheets, identity: dict[str, Cell], narrative: dict[str, Cell]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for group, cells in (("id", identity), ("nar", narrative)):
+        for key, cell in cells.items():
+            if cell.sheet in sheets.names:
+                values[f"{group}.{key}"] = sheets.value(cell.sheet, cell.row, cell.col)
+    return values
+
+
+def _read_levels(workbook: CalamineWorkbook, base: dict[str, Any], meta: dict[str, str], rubric: AnyRubric,
+                 tier: str) -> RawSubmission:
+    """A Thông tư 24/2023 dossier: identity, narrative and every indicator's row."""
+    if tier not in rubric.tiers or (meta and not rubric_of_file_matches(meta, rubric)):
+        return RawSubmission(**base, template=True, meta=meta)
+    layout = build_level_layout(rubric, tier)
+    sheets = _Sheets(workbook, nrows=layout.supported_row + 8)
+    values = _identity_and_narrative(sheets, layout.identity, layout.narrative)
+    readable = SHEET_SELF in sheets.names
+    if readable:
+        for r in layout.indicator_rows:
+            for key, col in (("label", COL_TEXT), ("self", COL_SELF), ("count", COL_COUNT),
+                             ("evid", COL_LEVEL_EVIDENCE)):
+                values[f"ind.{r.indicator.id}.{key}"] = sheets.value(SHEET_SELF, r.row, col)
+    return RawSubmission(**base, template=True, meta=meta, values=values,
+                         format_known=SHEET_IDENTITY in sheets.names or SHEET_REPORT in sheets.names,
+                         rubric_matches=readable)
 
 
 def format_supported(meta: dict[str, str]) -> bool:
     """Whether the file's template format version is one this tool can read."""
-    return meta.get("template_format", "") in known_format_versions()
+    return meta.get("template_format", "") in (*known_format_versions(), LEVELS_FORMAT_VERSION)
 
 
-def rubric_of_file_matches(meta: dict[str, str], rubric: Rubric) -> bool:
+def rubric_of_file_matches(meta: dict[str, str], rubric: AnyRubric) -> bool:
     return (meta.get("rubric_id"), meta.get("rubric_version")) == (rubric.id, rubric.version)
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from processor.model.issues import Issue, make_issue
 from processor.model.layout import Layout
+from processor.model.level_layout import LevelLayout
 from processor.model.records import OWN_OUTPUT, FileResult, Resolution, Unit, UnitResult, usable_report_date
 from processor.model.statuses import Choice, Outcome, Status
 from processor.text.normalise import abbreviation_key, closest_names, exact_name_key, loose_name_key, match_key
@@ -27,7 +28,7 @@ _NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key
 
 
 
-def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Resolution:
+def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelLayout) -> Resolution:
     by_code = {u.code.casefold(): u for u in roster}
     by_name = _name_index(roster)
     attributed: dict[str, list[FileResult]] = defaultdict(list)
@@ -54,6 +55,7 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout) -> Reso
             unit = extra_units.setdefault(key, Unit(code=result.code, name=result.name))
         else:
             key = unit.code.casefold()
+        extra_issues += _kind_against_roster(result, unit, layout)
         result = replace(result, issues=result.issues + tuple(extra_issues))
         checked.append(result)
         attributed[key].append(result)
@@ -161,6 +163,18 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
         suggestions = _listing([u for key in near for u in loose[key]]) if near else wording("report")["no_suggestion"]
         issues.append(make_issue("name-not-in-roster", *where, gia_tri=result.name, goi_y=suggestions))
     return None, issues
+
+
+def _kind_against_roster(result: FileResult, unit: Unit | None, layout: Layout | LevelLayout) -> list[Issue]:
+    """A TT24 dossier whose unit kind differs from the roster's: the kind decides which
+    indicators count, so the department's word and the unit's must agree."""
+    if unit is None or not unit.kind or result.levels is None or not result.levels.kind \
+            or result.levels.kind == unit.kind or not isinstance(layout, LevelLayout):
+        return []
+    cell = layout.identity["loai_don_vi"]
+    rubric = layout.rubric
+    return [make_issue("kind-differs", result.rel, cell.sheet, cell.a1,
+                       gia_tri=rubric.unit_kind(result.levels.kind).label, mong_doi=rubric.unit_kind(unit.kind).label)]
 
 
 def _listing(units: list[Unit]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from processor.model.errors import RosterError
@@ -15,13 +16,16 @@ from processor.model.records import Unit
 from processor.text.normalise import match_key, nfc
 
 REQUIRED_COLUMNS = {"code": "Mã đơn vị", "name": "Tên đơn vị"}
-OPTIONAL_COLUMNS = {"group": "Nhóm", "email": "Email", "contact": "Người liên hệ"}
+OPTIONAL_COLUMNS = {"group": "Nhóm", "email": "Email", "contact": "Người liên hệ", "kind": "Loại đơn vị"}
 
 
 
 
-def load_roster(path: Path) -> list[Unit]:
-    """Units in roster order; raises RosterError naming the first bad row or the columns."""
+def load_roster(path: Path, kind_of: Callable[[str], str | None] | None = None) -> list[Unit]:
+    """Units in roster order; raises RosterError naming the first bad row or the columns.
+
+    kind_of: for a Thông tư 24/2023 season, reads a "Loại đơn vị" cell into the kind's id
+    (None for a kind the rubric does not have, which is refused with its row)."""
     rows = _read_rows(path)
     if not rows:
         raise RosterError(f"Danh sách đơn vị {path.name} trống.")
@@ -47,7 +51,17 @@ def load_roster(path: Path) -> list[Unit]:
                 )
             else:
                 seen[key] = line
-        units.append(Unit(**{k: values.get(k, "") for k in ("code", "name", "group", "email", "contact")}))
+        kind = values.get("kind", "")
+        if kind and kind_of is not None:
+            found = kind_of(kind)
+            if found is None:
+                problems.append(f"dòng {line}: loại đơn vị '{kind}' không có trong danh sách loại đơn vị của bộ "
+                                "tiêu chí (xem mẫu trống, ô Loại đơn vị, để chọn đúng tên)")
+            kind = found or ""
+        elif kind_of is None:
+            kind = ""  # a points (TT22) season has no unit kinds
+        units.append(Unit(**{k: values.get(k, "") for k in ("code", "name", "group", "email", "contact")},
+                          kind=kind))
     if problems:
         raise RosterError(
             f"Danh sách đơn vị {path.name} có lỗi, hãy sửa rồi chạy lại:\n"

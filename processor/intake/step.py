@@ -14,4 +14,4 @@ from processor.model.records import FileResult, FoundFile
 
 def process_file(found: FoundFile, ctx: CheckContext) -> FileResult:
     """Read the file's values and structure, then run every check on them."""
-    return validate(read_file(found, ctx.rubric, ctx.limits), ctx)
+    return validate(read_file(found, ctx.rubric, ctx.limits, ctx.tier), ctx)

@@ -10,58 +10,19 @@ asked, whose own list of applicable indicators is all met and for which the unit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from processor.model.levels import Indicator, IndicatorType, LevelRubric, Tier, UnitKind
-from processor.model.records import IndicatorEntry, LevelEntries
+from processor.model.levels import LevelRubric, Tier, Verdict, eligible_for, indicator_met
+from processor.model.records import LevelEntries, UnitResult
+from processor.model.statuses import Status
 
 YES = "dat"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One unit's judgement."""
-
-    supported: int | None  # the highest level the figures meet, eligibility and request aside
-    level: int | None  # the level reached: not above the one asked, eligibility applied; None: Không đạt
-    unmet: tuple[str, ...]  # indicator ids not met at the level asked
-    capped: bool  # level 2 was met but the unit is not (yet) eligible for it
-    outcome: dict[str, str]  # indicator id -> "dat" / "khong_dat" / "khong_ap_dung" at the level asked
 
 
-def months_between(earlier: date, later: date) -> int:
-    """Whole months from earlier to later (12 months after 15/01/2025 is 15/01/2026)."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months if later.day >= earlier.day else months - 1
-
-
-def eligible_for(level: int, entries: LevelEntries, report_date: date | None, rubric: LevelRubric) -> bool:
-    """Level 1 always; a higher level only with a recognition at least upgrade_after_months
-    old on the report date (Art. 5.3, 11.3)."""
-    if level <= 1:
-        return True
-    if entries.prior_level is None or entries.prior_date is None or report_date is None:
-        return False
-    return months_between(entries.prior_date, report_date) >= rubric.upgrade_after_months
-
-
-def indicator_met(indicator: Indicator, level: int, entry: IndicatorEntry | None, entries: LevelEntries,
-                  kind: UnitKind, rubric: LevelRubric) -> bool:
-    if entry is None or not entry.evidence.strip():
-        return False  # no fitting evidence: không đạt
-    if indicator.type == IndicatorType.YES_NO:
-        return entry.judged == YES
-    if indicator.type == IndicatorType.GRADE:
-        grades = {g.id: g.rank for g in rubric.grades}
-        return entry.judged in grades and grades[entry.judged] >= grades[indicator.required[level]]
-    denominator = entries.learners if indicator.counts_learners(kind) else entries.members
-    count = entry.count
-    if count is None or not denominator or denominator <= 0 or not 0 <= count <= denominator:
-        return False
-    return 100 * count >= indicator.threshold(level, kind) * denominator
 
 
 def long_table(dossiers: list[tuple[LevelEntries, date | None]], rubric: LevelRubric, tier: Tier) -> pd.DataFrame:
@@ -103,3 +64,11 @@ def judge(dossiers: list[tuple[LevelEntries, date | None]], rubric: LevelRubric,
                                 unmet=tuple(i for i, v in outcome.items() if v == "khong_dat"),
                                 capped=level is not None and level < asked and asked in passed, outcome=outcome))
     return verdicts
+
+
+def judge_units(units: list[UnitResult], rubric: LevelRubric, tier: Tier) -> dict[int, Verdict]:
+    """Verdicts of the units whose counting file is valid, by position in units."""
+    judged = [i for i, u in enumerate(units) if u.status == Status.VALID and u.submission is not None
+              and u.submission.levels is not None]
+    dossiers = [(units[i].submission.levels, units[i].submission.report_date) for i in judged]  # type: ignore[union-attr]
+    return dict(zip(judged, judge(dossiers, rubric, tier), strict=True))

@@ -13,8 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from processor.model.layout import Layout
+from processor.model.level_layout import LevelLayout
+from processor.model.levels import Verdict
 from processor.model.records import FileResult, FoundFile, Resolution, Unit
-from processor.model.rubric import Rubric
+from processor.model.rubric import AnyRubric
 from processor.text.dates import run_date
 
 
@@ -34,35 +36,38 @@ class Limits:
 class CheckContext:
     """Everything the per-file step needs; small and picklable, sent to every worker."""
 
-    rubric: Rubric
+    rubric: AnyRubric
     year: int
     deadline: date | None
     limits: Limits = field(default_factory=Limits)
     today: date = field(default_factory=run_date)  # report dates after it are implausible
+    tier: str = "tinh"  # the tier evaluated (levels rubrics): which indicators a dossier has
 
 @dataclass(frozen=True)
 class BatchOptions:
     input_dir: Path
     out_dir: Path
     year: int
-    rubric: Rubric
+    rubric: AnyRubric
     roster: tuple[Unit, ...] = ()
     roster_path: Path | None = None
     deadline: date | None = None
     workers: int = 0  # 0: all cores
     limits: Limits = field(default_factory=Limits)
     today: date = field(default_factory=run_date)  # the run date; the one source of "today"
+    tier: str = "tinh"  # cap_danh_gia of the configuration
 
 
 @dataclass(frozen=True)
 class BatchResult:
     options: BatchOptions
-    layout: Layout
+    layout: Layout | LevelLayout
     found: tuple[FoundFile, ...]
     resolution: Resolution
-    scores: pd.DataFrame
+    scores: pd.DataFrame  # points rubrics: per unit (position in resolution.units) every sum and the class
     started_at: datetime
     timings: dict[str, float] = field(default_factory=dict)
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # levels rubrics: per judged unit position
 
     @property
     def files_by_rel(self) -> dict[str, FileResult]:

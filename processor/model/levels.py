@@ -9,12 +9,15 @@ names the entry at fault. Every reading of the circular lives in the data file.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 from processor.model.errors import RubricError
+from processor.model.records import IndicatorEntry, LevelEntries
 from processor.model.season import Season, parse_season
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -172,15 +175,27 @@ class LevelRubric:
         return tuple(k for k in self.unit_kinds if tier_id in k.tiers)
 
     def kind_by_label(self, label: str) -> UnitKind | None:
-        """A unit kind from its label or id as typed in a roster or a template (case aside)."""
-        wanted = " ".join(label.split()).casefold()
-        return next((k for k in self.unit_kinds if wanted in (k.label.casefold(), k.id)), None)
+        """A unit kind from what a roster or a template holds: its full label, its short label
+        (before a comma or a parenthesis: "Trường THPT công lập"), or its id; case and spacing
+        aside. None when nothing, or more than one kind, answers to it."""
+        wanted = " ".join(unicodedata.normalize("NFC", label).split()).casefold()
+        if not wanted:
+            return None
+        exact = [k for k in self.unit_kinds if wanted in (k.label.casefold(), k.id)]
+        if exact:
+            return exact[0]
+        short = [k for k in self.unit_kinds if _short_label(k.label) == wanted]
+        return short[0] if len(short) == 1 else None
 
     def level(self, level_id: int) -> Level:
         return next(level for level in self.levels if level.id == level_id)
 
     def grade(self, grade_id: str) -> Grade:
         return next(g for g in self.grades if g.id == grade_id)
+
+
+def _short_label(label: str) -> str:
+    return " ".join(re.split(r"[,(]", label, maxsplit=1)[0].split()).casefold()
 
 
 def parse_levels(data: dict[str, Any], origin: str) -> LevelRubric:
@@ -369,3 +384,48 @@ def _unique(ids: list[str], what: str, problems: list[str]) -> None:
 
 def _report(origin: str, problems: list[str]) -> str:
     return f"Bộ tiêu chí {origin} không hợp lệ:\n" + "\n".join(f"  - {p}" for p in problems)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One unit's judgement."""
+
+    supported: int | None  # the highest level the figures meet, eligibility and request aside
+    level: int | None  # the level reached: not above the one asked, eligibility applied; None: Không đạt
+    unmet: tuple[str, ...]  # indicator ids not met at the level asked
+    capped: bool  # level 2 was met but the unit is not (yet) eligible for it
+    outcome: dict[str, str]  # indicator id -> "dat" / "khong_dat" / "khong_ap_dung" at the level asked
+
+
+# ---- the rule applied to one dossier's figures (the batch's judgement and its checks share it) ----
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole months from earlier to later (12 months after 15/01/2025 is 15/01/2026)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months if later.day >= earlier.day else months - 1
+
+
+def eligible_for(level: int, entries: LevelEntries, report_date: date | None, rubric: LevelRubric) -> bool:
+    """Level 1 always; a higher level only with a recognition at least upgrade_after_months
+    old on the report date (Art. 5.3, 11.3)."""
+    if level <= 1:
+        return True
+    if entries.prior_level is None or entries.prior_date is None or report_date is None:
+        return False
+    return months_between(entries.prior_date, report_date) >= rubric.upgrade_after_months
+
+
+def indicator_met(indicator: Indicator, level: int, entry: IndicatorEntry | None, entries: LevelEntries,
+                  kind: UnitKind, rubric: LevelRubric) -> bool:
+    if entry is None or not entry.evidence.strip():
+        return False  # no fitting evidence: không đạt
+    if indicator.type == IndicatorType.YES_NO:
+        return entry.judged == "dat"
+    if indicator.type == IndicatorType.GRADE:
+        grades = {g.id: g.rank for g in rubric.grades}
+        return entry.judged in grades and grades[entry.judged] >= grades[indicator.required[level]]
+    denominator = entries.learners if indicator.counts_learners(kind) else entries.members
+    count = entry.count
+    if count is None or not denominator or denominator <= 0 or not 0 <= count <= denominator:
+        return False
+    return 100 * count >= indicator.threshold(level, kind) * denominator

@@ -16,6 +16,7 @@ class Season:
     last_year: int | None  # None: still in force
     deadline_day: int  # the last day on time, in the year after the evaluation year
     deadline_month: int
+    note: str = ""  # how the circular stands, e.g. "đã bị bãi bỏ từ ngày 26/01/2024 (…)"
 
     def governs(self, year: int) -> bool:
         return (self.first_year is None or year >= self.first_year) and (self.last_year is None
@@ -51,7 +52,8 @@ def parse_season(data: dict[str, Any], problems: list[str]) -> Season:
     except (TypeError, ValueError):
         problems.append(f"deadline = {deadline!r}: ngày và tháng không hợp lệ")
         day, month = 31, 3
-    return Season(first if isinstance(first, int) else None, last if isinstance(last, int) else None, day, month)
+    return Season(first if isinstance(first, int) else None, last if isinstance(last, int) else None, day, month,
+                  " ".join(str(data.get("status_note") or "").split()))
 
 
 def check_season(data: dict[str, Any], origin: str) -> Season:

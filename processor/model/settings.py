@@ -12,9 +12,11 @@ from typing import Any
 import yaml
 
 from processor.model.errors import ConfigError
+from processor.model.season import Season
 from processor.text.dates import end_of_first_quarter, format_vn_date, parse_vn_date
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
+TIERS = ("tinh", "huyen")
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,20 @@ class Settings:
     instructions_how: tuple[str, ...]
     instructions_dont: tuple[str, ...]
     instructions_submit: tuple[str, ...]
+    tier: str = "tinh"  # cap_danh_gia: the tier this office evaluates (tinh for a Sở, huyen)
 
-    def deadline_for(self, year: int) -> date:
-        return self.deadline or end_of_first_quarter(year)
+    def deadline_for(self, year: int, season: Season | None = None) -> date:
+        """The configured deadline, else the one of the circular in force (TT24: 14/01 of the
+        next year; TT22: the end of its first quarter)."""
+        if self.deadline:
+            return self.deadline
+        return season.deadline_for(year) if season else end_of_first_quarter(year)
 
-    def placeholders(self, year: int) -> dict[str, str]:
+    def placeholders(self, year: int, deadline: date | None = None) -> dict[str, str]:
         return {
             "nam": str(year),
             "nam_sau": str(year + 1),
-            "han_nop": format_vn_date(self.deadline_for(year)),
+            "han_nop": format_vn_date(deadline or self.deadline_for(year)),
             "noi_nhan": self.receiving_department,
             "email": self.submit_email or "(Sở sẽ thông báo)",
             "lien_he": self.contact or "(Sở sẽ thông báo)",
@@ -72,6 +79,9 @@ def load_settings(path: Path | None = None) -> Settings:
             f"Hạn nộp '{raw_deadline}' trong cấu hình không phải ngày hợp lệ "
             "(dùng dạng ngày/tháng/năm, ví dụ 31/03/2026)."
         )
+    tier = str(data.get("cap_danh_gia") or "tinh").strip()
+    if tier not in TIERS:
+        raise ConfigError(f"cap_danh_gia '{tier}' trong cấu hình không hợp lệ; chọn một trong: {', '.join(TIERS)}.")
     instructions = data.get("instructions") or {}
     return Settings(
         receiving_department=str(data.get("receiving_department") or ""),
@@ -82,5 +92,6 @@ def load_settings(path: Path | None = None) -> Settings:
         instructions_how=tuple(map(str, instructions.get("how", ()))),
         instructions_dont=tuple(map(str, instructions.get("dont", ()))),
         instructions_submit=tuple(map(str, instructions.get("submit", ()))),
+        tier=tier,
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from processor.model.records import Unit
+from processor.template.levels_writer import LevelTemplateRequest, write_level_template
 from processor.template.writer import TemplateRequest, write_template
 from processor.text.normalise import safe_file_stem
 from processor.text.wording import template_texts
@@ -55,14 +56,23 @@ def csv_safe(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def generate_templates(out_dir: Path, request: TemplateRequest, units: list[Unit] | None = None) -> Distribution:
-    blank = write_template(out_dir / blank_template_name(request.year), replace(request, unit=None))
+def generate_templates(out_dir: Path, request: TemplateRequest | LevelTemplateRequest,
+                       units: list[Unit] | None = None) -> Distribution:
+    """The blank template and, with a roster, one per unit (a TT24 unit's kind filled in)."""
+    levels = isinstance(request, LevelTemplateRequest)
+
+    def write(path: Path, unit: Unit | None) -> Path:
+        if levels:
+            return write_level_template(path, replace(request, unit=unit, unit_kind=unit.kind if unit else ""))
+        return write_template(path, replace(request, unit=unit))
+
+    blank = write(out_dir / blank_template_name(request.year), None)
     if not units:
         return Distribution(blank=blank)
     unit_dir = out_dir / str(request.year)
     files: list[tuple[Unit, Path]] = []
     for unit, name in zip(units, unit_template_names(units), strict=True):
-        path = write_template(unit_dir / name, replace(request, unit=unit))
+        path = write(unit_dir / name, unit)
         files.append((unit, path))
     mail_merge = unit_dir / MAIL_MERGE_FILE
     header = template_texts()["mail_merge_header"]

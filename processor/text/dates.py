@@ -34,9 +34,14 @@ def end_of_first_quarter(year: int) -> date:
     return date(year + 1, 3, 31)
 
 
+SEASON_TURN = (2, 16)  # recognition is finished before 15/02 (TT24 Art. 10.3, 16.3)
+
+
 def default_report_year(today: date | None = None) -> int:
-    """Units report in Q1 on the previous calendar year."""
-    return (today or date.today()).year - 1
+    """The season being processed or prepared: before 16/02 the previous year (its dossiers
+    are still coming in and being judged), from 16/02 the current one."""
+    today = today or run_date()
+    return today.year - 1 if (today.month, today.day) < SEASON_TURN else today.year
 
 
 def run_date() -> date:

@@ -1,0 +1,134 @@
+"""The rules of a Thông tư 24/2023 dossier: each a check of the same shape as the points
+rules (processor.intake.checks), citing the article a unit can read.
+
+They look at what the unit typed and at its figures; the judgement itself (the level it
+reaches) is processor.judge.levels, which uses the same figures, so a rule here never
+disagrees with the level the workbook shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from processor.intake.fields import NO, YES, as_text, level_of, whole_number
+from processor.intake.submission import Submission
+from processor.model.issues import Issue, make_issue
+from processor.model.level_layout import COL_COUNT, COL_SELF, COL_TEXT, LevelLayout
+from processor.model.levels import IndicatorType, LevelRubric, eligible_for, indicator_met
+from processor.model.records import LevelEntries
+from processor.text.numbers import format_number
+
+
+def _at(sub, key: str) -> tuple[str, str, str]:
+    return sub.where(key)
+
+
+def check_kind(sub: Submission) -> Iterator[Issue]:
+    entries: LevelEntries | None = sub.entries
+    if entries is None or not sub.raw.format_known:
+        return
+    typed = as_text(sub.raw.values.get("id.loai_don_vi"))
+    if not typed:
+        yield make_issue("kind-missing", *_at(sub, "loai_don_vi"))
+    elif not entries.kind:
+        tier = sub.layout.tier
+        yield make_issue("kind-unknown", *_at(sub, "loai_don_vi"), gia_tri=typed, cap=tier.label)
+
+
+def check_level_asked(sub: Submission) -> Iterator[Issue]:
+    entries: LevelEntries | None = sub.entries
+    if entries is None or not sub.raw.format_known:
+        return
+    typed = as_text(sub.raw.values.get("id.muc_do_de_nghi"))
+    if not typed:
+        yield make_issue("level-missing", *_at(sub, "muc_do_de_nghi"))
+    elif entries.level_asked is None:
+        yield make_issue("level-unknown", *_at(sub, "muc_do_de_nghi"), gia_tri=typed)
+
+
+def check_head_counts(sub: Submission) -> Iterator[Issue]:
+    entries: LevelEntries | None = sub.entries
+    if entries is None or not sub.raw.format_known:
+        return
+    if not entries.members:
+        yield make_issue("members-missing", *_at(sub, "so_thanh_vien"),
+                         gia_tri=as_text(sub.raw.values.get("id.so_thanh_vien")) or "(trống)")
+    kind = sub.ctx.rubric.unit_kind(entries.kind) if entries.kind else None
+    if kind is not None and kind.learners and not entries.learners:
+        yield make_issue("learners-missing", *_at(sub, "so_nguoi_hoc"), loai=kind.label)
+
+
+def check_indicators(sub: Submission) -> Iterator[Issue]:
+    """Per indicator, in the table's order: the wording, the count, the self-judgement."""
+    entries: LevelEntries | None = sub.entries
+    layout: LevelLayout = sub.layout
+    raw, rubric = sub.raw, sub.ctx.rubric
+    if entries is None or not raw.rubric_matches:
+        return
+    kind = rubric.unit_kind(entries.kind) if entries.kind else None
+    level = entries.level_asked
+    for r in layout.indicator_rows:
+        ind = r.indicator
+        entry = entries.indicators[ind.id]
+        label = " ".join(as_text(raw.values.get(f"ind.{ind.id}.label")).split())
+        if label != ind.label:
+            cell = r.cell(COL_TEXT)
+            yield make_issue("label-changed", raw.rel, cell.sheet, cell.a1, tieu_chi=ind.code,
+                             gia_tri=(label or "(trống)")[:80])
+        if kind is None or level is None or not ind.applies(kind, level) or \
+                ind.id not in layout.tier.level_indicators[level]:
+            continue  # the kind or level is unknown (said above), or the indicator is not the unit's
+        self_cell, count_cell = r.cell(COL_SELF), r.cell(COL_COUNT)
+        where = (raw.rel, self_cell.sheet, self_cell.a1)
+        common = {"tieu_chi": ind.code, "dieu": ind.article}
+        if ind.type == IndicatorType.PERCENT:
+            typed = raw.values.get(f"ind.{ind.id}.count")
+            denominator = entries.learners if ind.counts_learners(kind) else entries.members
+            if as_text(typed) == "":
+                yield make_issue("count-missing", raw.rel, count_cell.sheet, count_cell.a1, **common)
+            elif entry.count is None:
+                yield make_issue("count-invalid", raw.rel, count_cell.sheet, count_cell.a1, **common,
+                                 gia_tri=as_text(typed))
+            elif denominator and entry.count > denominator:
+                yield make_issue("count-above-total", raw.rel, count_cell.sheet, count_cell.a1, **common,
+                                 gia_tri=entry.count, tong=denominator)
+        if entry.judged == "":
+            yield make_issue("judgement-missing", *where, **common)
+            continue
+        known = {YES, NO, *(g.id for g in rubric.grades)} if ind.type == IndicatorType.GRADE else {YES, NO}
+        if (ind.type == IndicatorType.GRADE and entry.judged in (YES, NO)) or entry.judged not in known:
+            yield make_issue("judgement-unknown", *where, **common, gia_tri=as_text(raw.values.get(
+                f"ind.{ind.id}.self")), lua_chon=_choices(ind.type, rubric))
+            continue
+        claims = entry.judged == YES or (ind.type == IndicatorType.GRADE and entry.judged != NO)
+        if claims and not entry.evidence.strip():
+            cell = r.cell(COL_SELF + 1)
+            yield make_issue("judged-without-evidence", raw.rel, cell.sheet, cell.a1, **common)
+            continue
+        if ind.type == IndicatorType.PERCENT and entry.judged == YES and entry.count is not None \
+                and not indicator_met(ind, level, entry, entries, kind, rubric):
+            denominator = entries.learners if ind.counts_learners(kind) else entries.members
+            if denominator and entry.count <= denominator:
+                share = format_number(round(100 * entry.count / denominator, 1))
+                yield make_issue("judged-above-figures", *where, **common, ty_le=share,
+                                 nguong=ind.threshold(level, kind), muc_do=level)
+
+
+def check_eligibility(sub: Submission) -> Iterator[Issue]:
+    entries: LevelEntries | None = sub.entries
+    rubric = sub.ctx.rubric
+    if entries is None or not entries.level_asked or entries.level_asked < 2:
+        return
+    if not eligible_for(entries.level_asked, entries, sub.fields.report_date, rubric):
+        yield make_issue("level-not-eligible", *_at(sub, "cong_nhan_truoc_ngay"), thang=rubric.upgrade_after_months,
+                         muc_do=entries.level_asked)
+
+
+def _choices(kind: IndicatorType, rubric: LevelRubric) -> str:
+    if kind == IndicatorType.GRADE:
+        return ", ".join(f"\"{g.label}\"" for g in rubric.grades)
+    return "\"Đạt\", \"Không đạt\""
+
+
+__all__ = ["check_eligibility", "check_head_counts", "check_indicators", "check_kind", "check_level_asked",
+           "level_of", "whole_number"]
