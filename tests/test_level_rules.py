@@ -118,3 +118,43 @@ def test_a_tt24_template_in_a_tt22_year_is_refused_the_same_way(blank, tmp_path)
     result, found = findings(dossier(blank, tmp_path), year=2023, rubric=load_rubric("tt22-2020"))
     assert [code for _, code in found] == ["wrong-circular", "wrong-year"]
     assert "Thông tư số 22/2020/TT-BGDĐT" in result.issues[0].message
+
+
+def test_a_kind_that_differs_from_the_rosters_is_an_error(blank, tmp_path):
+    from processor.intake.resolve import resolve
+    from processor.model.records import Unit
+    from processor.model.statuses import Status
+
+    result, _ = findings(dossier(blank, tmp_path))
+    resolution = resolve([result], [Unit("DV1", "Đơn vị thử", kind="hoi")], LAYOUT)
+    assert [(f"{i.sheet}!{i.cell}", i.code) for i in resolution.files[0].issues] == [(info("loai_don_vi"),
+                                                                                       "kind-differs")]
+    assert resolution.units[0].status == Status.TO_FIX
+    assert "Hội" in resolution.files[0].issues[0].message
+
+
+def test_a_tt24_batch_judges_each_unit_by_its_figures(blank, tmp_path):
+    from processor.model.batch import BatchOptions
+    from processor.model.records import Unit
+    from processor.pipeline import run_batch
+
+    inbox = tmp_path / "hs"
+    cases = {
+        "L2": dict(level=2, cong_nhan_truoc_muc_do="Mức độ 1", cong_nhan_truoc_so_qd="3/QĐ-UBND",
+                   cong_nhan_truoc_ngay=date(2024, 12, 20)),
+        "L2MET1": dict(level=2, so_dat_tc2_ct1=92, danh_gia_tc2_ct1="Không đạt", cong_nhan_truoc_muc_do="Mức độ 1",
+                       cong_nhan_truoc_so_qd="3/QĐ-UBND", cong_nhan_truoc_ngay=date(2024, 12, 20)),
+        "FAIL": dict(level=1, danh_gia_tc1_ct4="Không đạt"),
+    }
+    for code, changes in cases.items():
+        values = complete(LAYOUT, "co_quan_nha_nuoc", changes.pop("level"), 100, ngay_bao_cao=date(2026, 1, 10),
+                          ma_don_vi=code, ten_don_vi=f"Đơn vị {code}", **changes)
+        fill_template(blank, inbox / f"{code}.xlsx", values)
+    roster = tuple(Unit(c, f"Đơn vị {c}") for c in [*cases, "MISS"])
+    result = run_batch(BatchOptions(input_dir=inbox, out_dir=tmp_path / "out", year=2025, rubric=RUBRIC,
+                                    roster=roster, deadline=date(2026, 1, 14), today=TODAY, workers=1))
+    units = {u.unit.code: u for u in result.resolution.units}
+    verdicts = {code: result.verdicts.get(i) for i, code in enumerate(units)}
+    assert {c: (u.status, verdicts[c].level if verdicts[c] else None) for c, u in units.items()} == {
+        "L2": ("valid", 2), "L2MET1": ("valid", 1), "FAIL": ("valid", None), "MISS": ("missing", None)}
+    assert verdicts["L2MET1"].unmet == ("tc2_ct1",) and verdicts["FAIL"].unmet == ("tc1_ct4",)
