@@ -23,6 +23,7 @@ from processor.model.batch import BatchResult
 from processor.model.issues import Issue
 from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
 from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
+from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
@@ -363,7 +364,7 @@ def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> Un
         for irow in crow.indicator_rows:
             ind = irow.indicator
             entry = lv.entries.indicators.get(ind.id) if lv.entries else None
-            cells = {(c.sheet, c.a1) for c in (irow.cell(COL_COUNT), irow.cell(COL_SELF), irow.cell(COL_EVIDENCE))}
+            cells = {(irow.cell(col).sheet, irow.cell(col).a1) for col in (COL_COUNT, COL_SELF, LEVEL_COL_EVIDENCE)}
             outcome = lv.verdict.outcome.get(ind.id, "") if lv.verdict else ""
             rows.append(LevelRow(
                 css="has-issue" if flagged & cells else "", code=ind.code, label=ind.label,
