@@ -55,7 +55,7 @@ class UnitLevel:
     asked: int | None
     asked_label: str
     verdict: Verdict | None  # None while Cần sửa or Chưa nộp
-    reached_label: str  # "Mức độ 1", "Mức độ 2", "Không đạt"; "" without a verdict
+    reached_label: str  # a level label, or the "not reached" wording; "" without a verdict
     unmet: str  # the unmet indicators at the level asked, as codes: "TC2.CT4, TC3.CT1"
     entries: LevelEntries | None
 
@@ -77,7 +77,7 @@ class IndicatorStat:
 class LevelSummary:
     """The figures of a TT24 season that both the workbook and the pages show."""
 
-    labels: tuple[str, ...]  # the levels, highest first, then "Không đạt", then "Chưa đánh giá"
+    labels: tuple[str, ...]  # the levels, highest first, then "not reached", then "not judged"
     by_group: dict[str, dict[str, int]]  # group ("" = all) -> level label -> units
     by_kind: dict[str, dict[str, int]]  # kind label -> level label -> units
     indicators: tuple[IndicatorStat, ...]
@@ -360,8 +360,8 @@ def percent(count: int, denominator: int) -> str:
 
 
 def indicator_result(u: UnitRow, indicator: Indicator, rubric: LevelRubric, texts: dict) -> str:
-    """A judged unit's result on an indicator at the level it asked, with its figure:
-    "Đạt (96%)", "Không đạt (Mức đáp ứng cơ bản)", "Không áp dụng"; "" while not judged."""
+    """A judged unit's result on an indicator at the level it asked, with its figure
+    (a percentage or a grade in brackets); "" while not judged."""
     lv = u.level
     if lv is None or lv.verdict is None or indicator.id not in lv.verdict.outcome:
         return ""
