@@ -39,14 +39,18 @@ class Progress:
 def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
     files = summary.files
     skipped, unreadable = summary.files_with(Outcome.SKIPPED), summary.files_with(Outcome.UNREADABLE)
-    classes = ", ".join(f"{label}: {n}" for label, n in summary.class_counts[""].items())
+    if summary.levels is not None:
+        counts = ", ".join(f"{label}: {n}" for label, n in summary.levels.by_group[""].items())
+        verdict_line = f"Mức độ: {counts}"
+    else:
+        verdict_line = "Xếp loại: " + ", ".join(f"{label}: {n}" for label, n in summary.class_counts[""].items())
     lines = [
         f"Tệp tìm thấy: {len(files)} (đọc được {len(files) - skipped - unreadable}, bỏ qua {skipped}, "
         f"không đọc được {unreadable})",
         *(f"Cảnh báo: {f.warning}" for f in files if f.warning),
         f"Đơn vị: {len(summary.units)} — hợp lệ {summary.units_with(Status.VALID)}, "
         f"cần sửa {summary.units_with(Status.TO_FIX)}, chưa nộp {summary.units_with(Status.MISSING)}",
-        f"Xếp loại: {classes}",
+        verdict_line,
         "Kết quả:",
         *(f"  {p}" for p in outputs),
     ]

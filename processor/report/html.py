@@ -22,9 +22,12 @@ from processor.judge.score import TOTAL
 from processor.model.batch import BatchResult
 from processor.model.issues import Issue
 from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
+from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
+from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
+from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
-from processor.report.summary import Summary, UnitRow
+from processor.report.summary import Summary, UnitRow, grade_labels, indicator_figure, level_rank
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_path, match_key, safe_file_stem
 from processor.text.numbers import format_number
@@ -103,6 +106,37 @@ class UnitPage:
     contact: str
     email: str
     index_href: str = INDEX
+    # Thông tư 24/2023 seasons only:
+    is_levels: bool = False
+    kind_label: str = ""
+    asked_label: str = ""
+    reached_label: str = ""
+    reached_index: int = 0
+    unmet: str = ""
+    capped: bool = False
+    level_tables: tuple[LevelTable, ...] = ()
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    """One indicator on a unit page: what is asked at the level asked, what the unit gave,
+    and the department's result."""
+
+    css: str
+    code: str
+    label: str
+    required: str
+    figure: str
+    judged: str
+    evidence: str
+    result: str
+
+
+@dataclass(frozen=True)
+class LevelTable:
+    caption: str
+    required_header: str
+    rows: tuple[LevelRow, ...]
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,9 @@ class IndexRow:
     page: str
     search: str
     name_key: str
+    kind_label: str = ""
+    asked_label: str = ""
+    unmet: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +171,8 @@ class IndexPage:
     groups: tuple[str, ...]
     statuses: tuple[str, ...]
     classes: tuple[str, ...]
+    class_filter: str  # "Xếp loại", or "Mức độ đạt" in a Thông tư 24/2023 season
+    is_levels: bool = False
 
 
 @cache
@@ -174,16 +213,23 @@ def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],
                       indices: Iterable[int]) -> Iterator[tuple[str, str]]:
     """(file name, HTML) of the given units, one at a time: 10,000 pages are written as
     they are rendered, never held in memory together. names: from page_names()."""
-    t = report_texts()["html"]
+    t, lt = report_texts()["html"], report_texts()["levels"]["html"]
     template = environment().get_template("unit.html")
+    if isinstance(result.layout, LevelLayout):
+        for i in indices:
+            page = _level_unit_page(result, result.layout, summary.units[i])
+            yield names[i], template.render(page=page, t=t, lt=lt, assets=assets())
+        return
     static = static_rows(result.layout)
     for i in indices:
-        yield names[i], template.render(page=_unit_page(result, summary.units[i], static), t=t, assets=assets())
+        yield names[i], template.render(page=_unit_page(result, summary.units[i], static), t=t, lt=lt,
+                                        assets=assets())
 
 
 def render_index(result: BatchResult, summary: Summary, names: list[str]) -> tuple[str, str]:
-    page = _index_page(result, summary, names)
+    page = _level_index_page(result, summary, names) if summary.levels else _index_page(result, summary, names)
     return INDEX, environment().get_template("index.html").render(page=page, t=report_texts()["html"],
+                                                                  lt=report_texts()["levels"]["html"],
                                                                   assets=assets())
 
 
@@ -295,7 +341,132 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
         title=t["index_title"].format(year=result.options.year),
         rubric=f"{rubric.legal_basis}.",
         tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,
-        statuses=tuple(status_counts), classes=tuple(b.label for b in rubric.bands),
+        statuses=tuple(status_counts), classes=tuple(b.label for b in rubric.bands), class_filter=t["class"],
+    )
+
+
+def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> UnitPage:
+    """A TT24 unit page: the identity, the level asked and reached, the fix box, and per
+    criterion a table of its indicators instead of the score table."""
+    rubric: LevelRubric = layout.rubric
+    texts = report_texts()
+    lt = texts["levels"]["html"]
+    sub, lv = u.submission, u.level
+    assert lv is not None
+    grades = grade_labels(rubric)
+    judged_labels = {**texts["levels"]["judged"], **grades}
+    outcome_labels = texts["levels"]["outcome"]
+    flagged = {(i.sheet, i.cell) for i in u.issues}
+    asked = lv.asked if lv.asked in {level.id for level in rubric.levels} else None
+    tables = []
+    for crow in layout.criterion_rows:
+        rows = []
+        for irow in crow.indicator_rows:
+            ind = irow.indicator
+            entry = lv.entries.indicators.get(ind.id) if lv.entries else None
+            cells = {(irow.cell(col).sheet, irow.cell(col).a1) for col in (COL_COUNT, COL_SELF, LEVEL_COL_EVIDENCE)}
+            outcome = lv.verdict.outcome.get(ind.id, "") if lv.verdict else ""
+            rows.append(LevelRow(
+                css="has-issue" if flagged & cells else "", code=ind.code, label=ind.label,
+                required=_requirement(ind, asked, lv.kind, layout, lt, outcome_labels),
+                figure=indicator_figure(ind, lv.entries, lv.kind, grades, lt["figure_percent"])
+                if ind.type == IndicatorType.PERCENT else "",
+                judged=judged_labels.get(entry.judged, entry.judged) if entry else "",
+                evidence=entry.evidence if entry else "", result=outcome_labels.get(outcome, ""),
+            ))
+        required_header = (lt["col_required"].format(muc_do=rubric.level(asked).label) if asked
+                           else lt["col_required_plain"])
+        tables.append(LevelTable(crow.criterion.label, required_header, tuple(rows)))
+    page = _base_unit_page(result, u)
+    return UnitPage(**{**page.__dict__, "is_levels": True, "kind_label": lv.kind_label if lv.kind or sub else "",
+                       "asked_label": lv.asked_label, "reached_label": lv.reached_label,
+                       "reached_index": level_rank(rubric, lv.reached_label), "unmet": lv.unmet,
+                       "capped": bool(lv.verdict and lv.verdict.capped), "level_tables": tuple(tables)})
+
+
+def _requirement(ind: Indicator, level: int | None, kind: UnitKind | None, layout: LevelLayout, lt: dict,
+                 outcome_labels: dict) -> str:
+    """What an indicator asks at a level, as officials read it."""
+    rubric = layout.rubric
+    if level is None or kind is None:
+        return ""
+    if ind.id not in layout.tier.level_indicators.get(level, ()) or not ind.applies(kind, level):
+        return outcome_labels["khong_ap_dung"]
+    if ind.type == IndicatorType.PERCENT:
+        whom = lt["of_learners"] if ind.counts_learners(kind) else lt["of_members"]
+        return lt["required_percent"].format(nguong=ind.threshold(level, kind), mau_so=whom)
+    if ind.type == IndicatorType.GRADE:
+        return lt["required_grade"].format(muc=rubric.grade(ind.required[level]).label)
+    return lt["required_yes_no"]
+
+
+def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
+    """The parts of a unit page both circulars share (identity, issues, narrative, files)."""
+    rubric = result.options.rubric
+    sub = u.submission
+    identity = sub.identity if sub else {}
+    labels = template_texts()["report"]["labels"]
+    signer = " — ".join(x for x in (identity.get("nguoi_ky", ""), identity.get("chuc_vu_nguoi_ky", "")) if x)
+    return UnitPage(
+        name=u.name, code=u.code, group=u.group, year=result.options.year,
+        report_number=identity.get("so_bao_cao", ""),
+        report_date=format_vn_date(u.report_date) if u.report_date else identity.get("ngay_bao_cao", ""),
+        signer=signer, status=u.status, status_label=u.status_label, class_label="", class_index=0,
+        issues=u.issues, error_count=sum(1 for i in u.issues if i.is_error),
+        warning_count=sum(1 for i in u.issues if not i.is_error), rows=(), total_text="", total_max_text="",
+        narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
+        file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
+        superseded=tuple(display_path(s) for s in u.superseded),
+        rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
+    )
+
+
+def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -> IndexPage:
+    """The index of a TT24 season: level tiles and charts, a level filter, level columns."""
+    texts = report_texts()
+    t, lt = texts["html"], texts["levels"]["html"]
+    rubric = result.options.rubric
+    ls = summary.levels
+    assert ls is not None
+    rows = []
+    for name, u in zip(names, summary.units, strict=True):
+        lv = u.level
+        assert lv is not None
+        rows.append(IndexRow(
+            code=u.code, name=u.name, group=u.group, status=u.status, status_label=u.status_label,
+            total_text="", total_sort="", class_label=lv.reached_label,
+            class_index=level_rank(rubric, lv.reached_label),
+            issues_text=f"{u.errors} / {u.warnings}" if u.submission else "",
+            issue_sort=str(u.errors * 1000 + u.warnings) if u.submission else "", page=name,
+            search=match_key(" ".join((u.code, u.name, u.group, lv.kind_label))), name_key=match_key(u.name),
+            kind_label=lv.kind_label, asked_label=lv.asked_label, unmet=lv.unmet,
+        ))
+    rate = summary.on_time_rate
+    by_level = ls.by_group[""]
+    tiles = (
+        (t["tile_units"], str(len(summary.units))),
+        *((t[f"tile_{k}"], str(summary.units_with(k))) for k in Status),
+        (t["tile_on_time"], f"{rate:.0%}" if rate is not None else "—"),
+        *((label, str(by_level[label])) for label in ls.labels[:-1]),
+    )
+    status_counts = summary.status_counts[""]
+    charts = (
+        _bar_chart(lt["chart_level"], [(label, n, f"bar-c{level_rank(rubric, label) if i < len(ls.labels) - 1 else 4}")
+                                       for i, (label, n) in enumerate(by_level.items())]),
+        _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
+                                       zip(Status, status_counts.items(), strict=True)]),
+        Chart(lt["chart_indicator"], tuple(
+            Bar(label=s.indicator.code, width=round((s.rate or 0) * 180, 1),
+                text=f"{s.met}/{s.applicable}" if s.applicable else "—", css="bar-crit")
+            for s in ls.indicators)),
+    )
+    columns = (("code", t["code"], "text"), ("name", t["name"], "text"), ("group", t["group"], "text"),
+               ("kind", lt["kind"], "text"), ("status", t["status"], "text"), ("asked", lt["asked"], "text"),
+               ("class", lt["reached"], "text"), ("unmet", lt["unmet"], "text"), ("issues", t["issues"], "num"))
+    return IndexPage(
+        title=t["index_title"].format(year=result.options.year), rubric=f"{rubric.legal_basis}.",
+        tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,
+        statuses=tuple(status_counts), classes=ls.labels[:-1], class_filter=lt["reached"], is_levels=True,
     )
 
 

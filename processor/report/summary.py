@@ -15,7 +15,8 @@ import pandas as pd
 from processor.judge.score import CLASS, TOTAL
 from processor.model.batch import BatchResult
 from processor.model.issues import Issue
-from processor.model.records import FileResult, Resolution, usable_report_date
+from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict
+from processor.model.records import FileResult, LevelEntries, Resolution, usable_report_date
 from processor.model.rubric import Criterion
 from processor.model.statuses import Outcome, Status
 from processor.text.normalise import display_path
@@ -42,6 +43,49 @@ class UnitRow:
     issues: tuple[Issue, ...]
     submission: FileResult | None
     superseded: tuple[str, ...]
+    level: UnitLevel | None = None  # Thông tư 24/2023 seasons only
+
+
+@dataclass(frozen=True)
+class UnitLevel:
+    """What a TT24 season shows of a unit: its kind, what it asked and what it reached."""
+
+    kind: UnitKind | None  # the roster's kind, else the dossier's; None when neither is known
+    kind_label: str
+    asked: int | None
+    asked_label: str
+    verdict: Verdict | None  # None while Cần sửa or Chưa nộp
+    reached_label: str  # a level label, or the "not reached" wording; "" without a verdict
+    unmet: str  # the unmet indicators at the level asked, as codes: "TC2.CT4, TC3.CT1"
+    entries: LevelEntries | None
+
+
+@dataclass(frozen=True)
+class IndicatorStat:
+    """How many judged units meet an indicator at the level they asked, of those it applies to."""
+
+    indicator: Indicator
+    met: int
+    applicable: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.applicable if self.applicable else None
+
+
+@dataclass(frozen=True)
+class LevelSummary:
+    """The figures of a TT24 season that both the workbook and the pages show."""
+
+    labels: tuple[str, ...]  # the levels, highest first, then "not reached", then "not judged"
+    by_group: dict[str, dict[str, int]]  # group ("" = all) -> level label -> units
+    by_kind: dict[str, dict[str, int]]  # kind label -> level label -> units
+    indicators: tuple[IndicatorStat, ...]
+
+    @staticmethod
+    def share(counts: dict[str, int], label: str) -> float | None:
+        total = sum(counts.values())
+        return counts[label] / total if total else None
 
 
 @dataclass(frozen=True)
@@ -77,6 +121,7 @@ class Summary:
     on_time: int
     late: int
     no_date: int
+    levels: LevelSummary | None = None  # Thông tư 24/2023 seasons only
 
     @property
     def on_time_rate(self) -> float | None:
@@ -92,6 +137,8 @@ class Summary:
 def summarise(result: BatchResult) -> Summary:
     texts = report_texts()
     rubric, deadline = result.options.rubric, result.options.deadline
+    if rubric.kind == "levels":
+        return _summarise_levels(result, rubric, texts)
     table = result.scores
     criterion_ids = [c.id for c in rubric.walk()]
     units: list[UnitRow] = []
@@ -112,36 +159,7 @@ def summarise(result: BatchResult) -> Summary:
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
         ))
 
-    files_by_rel = result.files_by_rel
-    outcome_labels = texts["outcome"]
-    file_rows: list[FileRow] = []
-    for found in result.found:
-        if found.failed:
-            what = texts["folder"] if found.folder else texts["file"]
-            file_rows.append(FileRow(found.rel, found.size, "", "", Outcome.UNREADABLE,
-                                     outcome_labels[Outcome.UNREADABLE], found.skip_reason or "",
-                                     texts["unreadable_warning"].format(loai=what, ten=display_path(found.rel),
-                                                                        ly_do=found.skip_reason)))
-            continue
-        if found.skip_reason is not None:
-            file_rows.append(FileRow(found.rel, found.size, "", "", Outcome.SKIPPED, outcome_labels[Outcome.SKIPPED],
-                                     found.skip_reason))
-            continue
-        fr = files_by_rel[found.rel]
-        outcome = result.resolution.outcome.get(found.rel, Outcome.UNREADABLE)
-        if outcome in (Outcome.UNREADABLE, Outcome.SKIPPED):
-            note = "; ".join(i.message for i in fr.issues if i.is_error or outcome == Outcome.SKIPPED)[:500]
-        else:
-            note = _choice_note(result.resolution, found.rel, texts["choice"])
-        file_rows.append(FileRow(found.rel, fr.size, fr.sha256, result.resolution.unit_of_file.get(found.rel, ""),
-                                 outcome, outcome_labels[outcome], note))
-
-    label_of_unit = {(u.code or u.name): f"{u.code} {u.name}".strip() for u in units}
-    unit_label = {fr.rel: label_of_unit.get(key, key) for fr in result.resolution.files
-                  if (key := result.resolution.unit_of_file.get(fr.rel, ""))}
-    issues = sorted(((i, unit_label.get(i.file, "")) for f in result.resolution.files for i in f.issues),
-                    key=lambda pair: (0 if pair[0].is_error else 1, pair[0].file))
-
+    file_rows, issues = _files_and_issues(result, units, texts)
     groups = tuple(sorted({u.group for u in units if u.group}))
     class_labels = (*[b.label for b in rubric.bands], texts["no_class"])
     status_labels = [texts["status"][k] for k in Status]
@@ -172,6 +190,42 @@ def summarise(result: BatchResult) -> Summary:
     )
 
 
+def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
+                      ) -> tuple[list[FileRow], list[tuple[Issue, str]]]:
+    """Every file found and what became of it; every finding with the unit it belongs to."""
+    files_by_rel = result.files_by_rel
+    outcome_labels = texts["outcome"]
+    file_rows: list[FileRow] = []
+    for found in result.found:
+        if found.failed:
+            what = texts["folder"] if found.folder else texts["file"]
+            file_rows.append(FileRow(found.rel, found.size, "", "", Outcome.UNREADABLE,
+                                     outcome_labels[Outcome.UNREADABLE], found.skip_reason or "",
+                                     texts["unreadable_warning"].format(loai=what, ten=display_path(found.rel),
+                                                                        ly_do=found.skip_reason)))
+            continue
+        if found.skip_reason is not None:
+            file_rows.append(FileRow(found.rel, found.size, "", "", Outcome.SKIPPED, outcome_labels[Outcome.SKIPPED],
+                                     found.skip_reason))
+            continue
+        fr = files_by_rel[found.rel]
+        outcome = result.resolution.outcome.get(found.rel, Outcome.UNREADABLE)
+        if outcome in (Outcome.UNREADABLE, Outcome.SKIPPED):
+            note = "; ".join(i.message for i in fr.issues if i.is_error or outcome == Outcome.SKIPPED)[:500]
+        else:
+            note = _choice_note(result.resolution, found.rel, texts["choice"])
+        file_rows.append(FileRow(found.rel, fr.size, fr.sha256, result.resolution.unit_of_file.get(found.rel, ""),
+                                 outcome, outcome_labels[outcome], note))
+
+    label_of_unit = {(u.code or u.name): f"{u.code} {u.name}".strip() for u in units}
+    unit_label = {fr.rel: label_of_unit.get(key, key) for fr in result.resolution.files
+                  if (key := result.resolution.unit_of_file.get(fr.rel, ""))}
+    issues = sorted(((i, unit_label.get(i.file, "")) for f in result.resolution.files for i in f.issues),
+                    key=lambda pair: (0 if pair[0].is_error else 1, pair[0].file))
+
+    return file_rows, issues
+
+
 def _on_time(sub: FileResult | None, deadline: date | None) -> bool | None:
     """Unknown without a deadline or a plausible report date: a 1900 date is not on time."""
     report_date = usable_report_date(sub) if sub else None
@@ -192,3 +246,146 @@ def _num(value: object) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)  # type: ignore[arg-type]
+
+
+# ---- Thông tư 24/2023: recognition at a level -------------------------------------------
+
+def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> Summary:
+    """The same rows and figures for a season judged by levels: no points, no class; a
+    level asked and reached per unit, counts by level and each indicator's pass rate."""
+    lt = texts["levels"]
+    deadline = result.options.deadline
+    units: list[UnitRow] = []
+    for i, u in enumerate(result.resolution.units):
+        sub = u.submission
+        entries = sub.levels if sub else None
+        units.append(UnitRow(
+            code=u.unit.code, name=u.unit.name, group=u.unit.group, email=u.unit.email,
+            contact=u.unit.contact, status=u.status, status_label=texts["status"][u.status],
+            scores={}, class_label="",
+            errors=sub.errors if sub else 0, warnings=sub.warnings if sub else 0,
+            report_date=sub.report_date if sub else None, on_time=_on_time(sub, deadline),
+            file=sub.rel if sub else "", in_roster=u.in_roster,
+            issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
+            submission=sub, superseded=tuple(s.rel for s in u.superseded),
+            level=_unit_level(rubric, u.unit.kind, entries, result.verdicts.get(i), lt),
+        ))
+    file_rows, issues = _files_and_issues(result, units, texts)
+
+    groups = tuple(sorted({u.group for u in units if u.group}))
+    status_labels = [texts["status"][k] for k in Status]
+    status_counts = {g: dict.fromkeys(status_labels, 0) for g in ("", *groups)}
+    labels = (*(lv.label for lv in sorted(rubric.levels, key=lambda lv: -lv.id)), lt["not_reached"],
+              lt["not_judged"])
+    by_group = {g: dict.fromkeys(labels, 0) for g in ("", *groups)}
+    kind_labels = [k.label for k in result.layout.kinds]  # type: ignore[union-attr]
+    seen = {u.level.kind_label for u in units if u.level}
+    by_kind = {k: dict.fromkeys(labels, 0) for k in [*kind_labels, *sorted(seen - set(kind_labels))] if k in seen}
+    for u in units:
+        level_label = u.level.reached_label or lt["not_judged"] if u.level else lt["not_judged"]
+        for g in {"", u.group} & set(by_group):
+            by_group[g][level_label] += 1
+            status_counts[g][u.status_label] += 1
+        if u.level:
+            by_kind[u.level.kind_label][level_label] += 1
+
+    tier = result.layout.tier  # type: ignore[union-attr]
+    stats = []
+    for ind in tier.indicators:
+        outcomes = [v.outcome.get(ind.id) for v in result.verdicts.values()]
+        stats.append(IndicatorStat(ind, met=outcomes.count("dat"),
+                                   applicable=outcomes.count("dat") + outcomes.count("khong_dat")))
+
+    submitted = [u for u in units if u.status != Status.MISSING]
+    return Summary(
+        units=tuple(units), files=tuple(file_rows), issues=tuple(issues), groups=groups,
+        class_labels=(), class_counts={}, status_counts=status_counts, criteria=(),
+        submitted=len(submitted),
+        on_time=sum(1 for u in submitted if u.on_time is True),
+        late=sum(1 for u in submitted if u.on_time is False),
+        no_date=sum(1 for u in submitted if u.on_time is None),
+        levels=LevelSummary(labels=labels, by_group=by_group, by_kind=by_kind, indicators=tuple(stats)),
+    )
+
+
+def _unit_level(rubric: LevelRubric, roster_kind: str, entries: LevelEntries | None, verdict: Verdict | None,
+                lt: dict) -> UnitLevel:
+    kind_id = roster_kind or (entries.kind if entries else "")
+    kind = next((k for k in rubric.unit_kinds if k.id == kind_id), None)
+    asked = entries.level_asked if entries else None
+    asked_label = rubric.level(asked).label if asked in {lv.id for lv in rubric.levels} else ""
+    if verdict is None:
+        reached = ""
+    else:
+        reached = rubric.level(verdict.level).label if verdict.level is not None else lt["not_reached"]
+    unmet = ", ".join(_code(i) for i in verdict.unmet) if verdict else ""
+    return UnitLevel(kind=kind, kind_label=kind.label if kind else lt["unknown_kind"], asked=asked,
+                     asked_label=asked_label, verdict=verdict, reached_label=reached, unmet=unmet, entries=entries)
+
+
+def _code(indicator_id: str) -> str:
+    return indicator_id.upper().replace("_", ".")
+
+
+def level_rank(rubric: LevelRubric, label: str) -> int:
+    """The colour rank of a level label (highest level first), shared with the classes'
+    palette: the highest level is the best class's green; Không đạt the worst's red."""
+    ordered = [lv.label for lv in sorted(rubric.levels, key=lambda lv: -lv.id)]
+    return ordered.index(label) if label in ordered else 3
+
+
+def indicator_figure(indicator: Indicator, entries: LevelEntries | None, kind: UnitKind | None,
+                     grade_label: dict[str, str], percent_text: str) -> str:
+    """The figure a unit gave for an indicator: "96/100 (96%)" or the grade; "" otherwise."""
+    if entries is None:
+        return ""
+    entry = entries.indicators.get(indicator.id)
+    if entry is None:
+        return ""
+    if indicator.type == IndicatorType.GRADE:
+        return grade_label.get(entry.judged, "")
+    if indicator.type == IndicatorType.PERCENT:
+        denominator = denominator_of(indicator, entries, kind)
+        if entry.count is None or not denominator:
+            return ""
+        return percent_text.format(so=entry.count, mau=denominator, ty_le=percent(entry.count, denominator))
+    return ""
+
+
+def percent(count: int, denominator: int) -> str:
+    """A share as officials read it: whole when whole, else one decimal, never rounded up
+    past a threshold (94,9 % is not shown as 95 %)."""
+    tenths = 1000 * count // denominator
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10},{tenths % 10}"
+
+
+def indicator_result(u: UnitRow, indicator: Indicator, rubric: LevelRubric, texts: dict) -> str:
+    """A judged unit's result on an indicator at the level it asked, with its figure
+    (a percentage or a grade in brackets); "" while not judged."""
+    lv = u.level
+    if lv is None or lv.verdict is None or indicator.id not in lv.verdict.outcome:
+        return ""
+    outcome = lv.verdict.outcome[indicator.id]
+    text = texts["levels"]["outcome"][outcome]
+    if outcome == "khong_ap_dung" or lv.entries is None:
+        return text
+    entry = lv.entries.indicators.get(indicator.id)
+    if entry is None:
+        return text
+    if indicator.type == IndicatorType.GRADE:
+        figure = grade_labels(rubric).get(entry.judged, "")
+    elif indicator.type == IndicatorType.PERCENT:
+        denominator = denominator_of(indicator, lv.entries, lv.kind)
+        figure = f"{percent(entry.count, denominator)}%" if entry.count is not None and denominator else ""
+    else:
+        figure = ""
+    return f"{text} ({figure})" if figure else text
+
+
+def grade_labels(rubric: LevelRubric) -> dict[str, str]:
+    return {g.id: g.label for g in rubric.grades}
+
+
+def denominator_of(indicator: Indicator, entries: LevelEntries, kind: UnitKind | None) -> int | None:
+    """Learners for the indicators a school counts by learners, members otherwise."""
+    return entries.learners if kind is not None and indicator.counts_learners(kind) else entries.members

@@ -22,7 +22,14 @@ from processor.judge.score import TOTAL
 from processor.model.batch import BatchResult
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
-from processor.report.summary import Summary, UnitRow
+from processor.report.summary import (
+    Summary,
+    UnitRow,
+    denominator_of,
+    grade_labels,
+    indicator_result,
+    level_rank,
+)
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, display_path
 from processor.text.wording import report_texts
@@ -93,10 +100,16 @@ class _Writer:
                            "comments": f"dvht {__version__}"})
         self.f = self._formats(wb)
         sheets = self.t["sheets"]
-        self._summary(wb.add_worksheet(sheets["summary"]))
-        self._detail(wb.add_worksheet(sheets["detail"]))
-        self._evidence(wb.add_worksheet(sheets["evidence"]))
-        self._stats(wb, wb.add_worksheet(sheets["stats"]))
+        if self.rubric.kind == "levels":
+            self._level_summary(wb.add_worksheet(sheets["summary"]))
+            self._level_detail(wb.add_worksheet(sheets["detail"]))
+            self._level_evidence(wb.add_worksheet(sheets["evidence"]))
+            self._level_stats(wb, wb.add_worksheet(sheets["stats"]))
+        else:
+            self._summary(wb.add_worksheet(sheets["summary"]))
+            self._detail(wb.add_worksheet(sheets["detail"]))
+            self._evidence(wb.add_worksheet(sheets["evidence"]))
+            self._stats(wb, wb.add_worksheet(sheets["stats"]))
         self._issues(wb.add_worksheet(sheets["issues"]))
         self._files(wb.add_worksheet(sheets["files"]))
         self._missing(wb.add_worksheet(sheets["missing"]))
@@ -191,16 +204,11 @@ class _Writer:
 
     # ---- sheets --------------------------------------------------------------------------
 
-    def _summary(self, ws: Worksheet) -> None:
-        bands = [b.label for b in self.rubric.bands]
+    @staticmethod
+    def _status_cell(u: UnitRow) -> Any:
+        return Styled(u.status_label, f"status_{u.status}") if u.status in STATUS_COLOURS else u.status_label
 
-        def class_cell(u: UnitRow) -> Any:
-            label = u.class_label
-            return Styled(label, f"class_{band_index(bands, label)}") if label in bands else label
-
-        def status_cell(u: UnitRow) -> Any:
-            return Styled(u.status_label, f"status_{u.status}") if u.status in STATUS_COLOURS else u.status_label
-
+    def _page_cell(self) -> Callable[[UnitRow], Any]:
         # Relative links, so they survive copying the output folder elsewhere.
         page_of = {id(u): page for u, page in zip(self.summary.units, self.pages, strict=False)}
 
@@ -208,6 +216,16 @@ class _Writer:
             page = page_of.get(id(u))
             return Link(page, self.t["page_link"]) if page else None
 
+        return page_cell
+
+    def _summary(self, ws: Worksheet) -> None:
+        bands = [b.label for b in self.rubric.bands]
+
+        def class_cell(u: UnitRow) -> Any:
+            label = u.class_label
+            return Styled(label, f"class_{band_index(bands, label)}") if label in bands else label
+
+        status_cell, page_cell = self._status_cell, self._page_cell()
         columns = [
             *self._unit_columns(42, 24),
             self._column("status", 11, status_cell),
@@ -322,6 +340,176 @@ class _Writer:
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
         ws.insert_chart(17, len(groups) + 3, bar, {"x_scale": 1.2, "y_scale": 1.8})
+
+    # ---- Thông tư 24/2023 sheets: levels, not points -------------------------------------
+
+    def _lcol(self, key: str) -> str:
+        return self.t["levels"]["columns"][key]
+
+    def _level_columns(self) -> list[Column]:
+        """Kind, status, level asked and level reached (coloured like the classes)."""
+        def reached_cell(u: UnitRow) -> Any:
+            label = u.level.reached_label if u.level else ""
+            return Styled(label, f"class_{level_rank(self.rubric, label)}") if label else None
+
+        return [
+            Column(self._lcol("kind"), 30, lambda u: u.level.kind_label if u.level else "", "wrap"),
+            self._column("status", 11, self._status_cell),
+            Column(self._lcol("asked"), 12, lambda u: u.level.asked_label if u.level else ""),
+            Column(self._lcol("reached"), 12, reached_cell),
+        ]
+
+    def _level_summary(self, ws: Worksheet) -> None:
+        columns = [
+            *self._unit_columns(42, 24),
+            *self._level_columns(),
+            Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
+            self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
+            self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
+            self._column("report_date", 12, lambda u: u.report_date, "date"),
+            self._column("on_time", 9, lambda u: u.on_time),
+            self._column("in_roster", 11, lambda u: u.in_roster),
+            self._column("file", 48, lambda u: display_path(u.file)),
+            self._column("page", 16, self._page_cell()),
+        ]
+        self._table(ws, columns, self.summary.units)
+
+    def _level_detail(self, ws: Worksheet) -> None:
+        texts, rubric = self.t, self.rubric
+
+        def result_of(indicator: Any) -> Callable[[UnitRow], str]:
+            return lambda u: indicator_result(u, indicator, rubric, texts)
+
+        columns = [
+            *self._unit_columns(40, 22),
+            *self._level_columns(),
+            *(Column(ind.code, 14, result_of(ind), "wrap") for ind in self.result.layout.tier.indicators),
+        ]
+        self._table(ws, columns, self.summary.units)
+
+    def _level_evidence(self, ws: Worksheet) -> None:
+        """Long format (unit × indicator): what the unit judged, its count and its evidence."""
+        judged = {**self.t["levels"]["judged"], **grade_labels(self.rubric)}
+
+        def entry(pair: tuple[UnitRow, Any]) -> Any:
+            u, ind = pair
+            return u.level.entries.indicators.get(ind.id) if u.level and u.level.entries else None
+
+        def count(pair: tuple[UnitRow, Any]) -> Any:
+            e = entry(pair)
+            return e.count if e is not None else None
+
+        def denominator(pair: tuple[UnitRow, Any]) -> Any:
+            u, ind = pair
+            if ind.type != "percent" or not u.level or not u.level.entries:
+                return None
+            return denominator_of(ind, u.level.entries, u.level.kind)
+
+        columns = [
+            self._column("code", 12, lambda pair: pair[0].code),
+            self._column("name", 32, lambda pair: pair[0].name),
+            Column(self._lcol("indicator"), 10, lambda pair: pair[1].code),
+            Column(self._lcol("self"), 18, lambda pair: judged.get(e.judged, e.judged) if (e := entry(pair)) else ""),
+            Column(self._lcol("count"), 9, count, "int"),
+            Column(self._lcol("denominator"), 9, denominator, "int"),
+            self._column("evidence", 90, lambda pair: e.evidence if (e := entry(pair)) else "", "wrap"),
+        ]
+        indicators = self.result.layout.tier.indicators
+        self._table(ws, columns, ((u, ind) for u in self.summary.units
+                                  if u.level and u.level.entries for ind in indicators))
+
+    def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
+        s, st, lt = self.summary, self.t["stats"], self.t["levels"]
+        ls = s.levels
+        assert ls is not None
+        groups = ["", *s.groups]
+        group_names = [self._col("all_groups"), *s.groups]
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, 2 * len(groups) + 2, 12)
+        share = lt["columns"]["share"]
+        r = 0
+
+        def counts_table(title: str, first: str, keys: list[str], names: list[str],
+                         table: dict[str, dict[str, int]]) -> tuple[int, int]:
+            nonlocal r
+            ws.write_string(r, 0, title, self.f["title"])
+            r += 1
+            ws.write_row(r, 0, [first, *(x for name in names for x in (name, f"{share} ({name})"))],
+                         self.f["header"])
+            start = r + 1
+            for label in ls.labels:
+                r += 1
+                ws.write_string(r, 0, label)
+                for c, key in enumerate(keys):
+                    ws.write_number(r, 1 + 2 * c, table[key][label])
+                    self._cell(ws, r, 2 + 2 * c, ls.share(table[key], label), "percent")
+            end = r
+            r += 2
+            return start, end
+
+        level_first, level_last = counts_table(lt["stats"]["by_level"], lt["columns"]["level"], groups, group_names,
+                                               ls.by_group)
+        kinds = list(ls.by_kind)
+        counts_table(lt["stats"]["by_level_kind"], lt["columns"]["level"], kinds, kinds, ls.by_kind)
+        ws.write_string(r, 0, st["by_status"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
+        for label in s.status_counts[""]:
+            r += 1
+            ws.write_string(r, 0, label)
+            for c, g in enumerate(groups, 1):
+                ws.write_number(r, c, s.status_counts[g][label])
+        r += 2
+        r = self._on_time_rows(ws, r)
+        r += 2
+        ws.write_string(r, 0, lt["stats"]["by_indicator"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [lt["columns"]["indicator_label"], lt["columns"]["indicator"], lt["columns"]["met"],
+                            lt["columns"]["applicable"], lt["columns"]["rate"]], self.f["header"])
+        ind_first = r + 1
+        for stat in ls.indicators:
+            r += 1
+            ws.write_string(r, 0, stat.indicator.label, self.f["wrap"])
+            ws.write_string(r, 1, stat.indicator.code)
+            ws.write_number(r, 2, stat.met)
+            ws.write_number(r, 3, stat.applicable)
+            self._cell(ws, r, 4, stat.rate, "percent")
+        ind_last = r
+
+        name = ws.get_name()
+        chart = wb.add_chart({"type": "column"})
+        fills = [CLASS_FILLS[level_rank(self.rubric, label)] for label in ls.labels[:-1]] + [NO_CLASS_FILL]
+        chart.add_series({"name": lt["stats"]["chart_level"], "categories": [name, level_first, 0, level_last, 0],
+                          "values": [name, level_first, 1, level_last, 1],
+                          "points": [{"fill": {"color": c}} for c in fills], "data_labels": {"value": True}})
+        chart.set_title({"name": lt["stats"]["chart_level"]})
+        chart.set_legend({"none": True})
+        ws.insert_chart(0, 2 * len(groups) + 2, chart, {"x_scale": 1.2, "y_scale": 1.0})
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({"name": lt["stats"]["chart_indicator"], "categories": [name, ind_first, 1, ind_last, 1],
+                        "values": [name, ind_first, 4, ind_last, 4],
+                        "data_labels": {"value": True, "num_format": "0%"}})
+        bar.set_title({"name": lt["stats"]["chart_indicator"]})
+        bar.set_legend({"none": True})
+        bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
+        bar.set_y_axis({"reverse": True})
+        ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
+
+    def _on_time_rows(self, ws: Worksheet, r: int) -> int:
+        """The deadline block of Thống kê; returns its last row."""
+        s, st = self.summary, self.t["stats"]
+        ws.write_string(r, 0, st["on_time"], self.f["title"])
+        deadline = self.result.options.deadline
+        rows = [
+            (self.t["info"]["deadline"], format_vn_date(deadline) if deadline else st["no_deadline"]),
+            (st["submitted"], s.submitted), (st["on_time_count"], s.on_time), (st["late_count"], s.late),
+            (st["no_date"], s.no_date), (st["on_time_rate"], s.on_time_rate),
+        ]
+        for label, value in rows:
+            r += 1
+            ws.write_string(r, 0, label)
+            self._cell(ws, r, 1, value, "percent" if label == st["on_time_rate"] else None)
+        return r
 
     def _issues(self, ws: Worksheet) -> None:
         columns = [
