@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from processor.report.publish import OutputLock
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-_LEVELS_BATCH = False  # the TT24 reports are not written yet; reading and judging are
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -245,10 +244,6 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     if args.deadline and deadline is None:
         raise UsageError(f"hạn nộp '{args.deadline}' không phải ngày hợp lệ (dạng dd/mm/yyyy hoặc yyyy-mm-dd)")
     today, year, rubric = _season(args)
-    if rubric.kind == "levels" and not _LEVELS_BATCH:
-        raise UsageError(f"năm đánh giá {year} theo {rubric.legal_basis}: phiên bản này mới tạo được mẫu; "
-                         "việc tổng hợp hồ sơ theo Thông tư 24/2023 có ở phiên bản sau. Hồ sơ năm 2023 trở về trước "
-                         "(Thông tư 22/2020) tổng hợp được bằng --year")
     settings = load_settings(args.config)
     deadline = deadline or settings.deadline_for(year, rubric.season)
     kind_of = _kind_reader(rubric, settings.tier) if rubric.kind == "levels" else None

@@ -89,11 +89,18 @@ def test_a_tier_that_is_not_tinh_or_huyen_is_refused(tmp_path):
     assert code == 2 and "cap_danh_gia 'xa'" in err
 
 
-def test_processing_a_tt24_season_says_it_is_not_yet_there(tmp_path):
-    (tmp_path / "hs").mkdir()
-    code, _, err = run("process", str(tmp_path / "hs"), "--year", "2025", "--out", str(tmp_path / "o"))
-    assert code == 2 and len(err.splitlines()) == 1 and "Thông tư 24/2023" in err
-    assert not (tmp_path / "o").exists()
+def test_processing_a_tt24_season_picks_the_rule_in_force_by_year(tmp_path, make_submission):
+    """A year from 2024 is judged under TT24: a TT22 form sent for it is refused by name."""
+    make_submission("cu.xlsx", folder=tmp_path / "hs")
+    code, out, err = run("process", str(tmp_path / "hs"), "--year", "2025", "--out", str(tmp_path / "o"),
+                         "--ngay-chay", "20/01/2026", "--workers", "1")
+    assert (code, err) == (0, "")
+    assert "Mức độ: " in out
+    import openpyxl
+
+    issues = list(openpyxl.load_workbook(tmp_path / "o" / "TongHop_DVHT_2025.xlsx")["Lỗi và cảnh báo"]
+                  .iter_rows(values_only=True))[1:]
+    assert [(r[0], r[5]) for r in issues] == [("cu.xlsx", "wrong-circular")]
 
 
 def test_a_run_date_that_is_not_a_date_is_a_usage_error(tmp_path):
