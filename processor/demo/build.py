@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from processor.demo.extras import write_extras
 from processor.intake.roster import Unit, load_roster
 from processor.model.errors import OutputError, UsageError
 from processor.model.layout import Layout, build_layout
@@ -259,11 +260,3 @@ def _apply_flaws(filings: list[_Filing], year: int) -> list[_Filing]:
                               "ma_don_vi": "TTGDNN"},
                     per_unit_template=False, file_name=f"TTGDNN_DVHT_{year}.xlsx")
     return [*filings, first, extra]
-
-
-def write_extras(input_dir: Path, lock_of: Path, broken_from: Path, broken: Path) -> None:
-    """What else lands in a real inbox folder: Excel's lock file of an open workbook, a
-    scanned letter, and a file cut off in transit."""
-    (lock_of.parent / f"~${lock_of.name}").write_bytes(b"\x0bNguyen Van A" + b"\x00" * 40)
-    (input_dir / "Cong_van_nhac_nop.pdf").write_bytes(b"%PDF-1.4\n% demo\n")
-    broken.write_bytes(broken_from.read_bytes()[:3000])

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from processor.demo.extras import write_extras
 from processor.model.layout import build_layout
 from processor.model.level_layout import LevelLayout, build_level_layout
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
@@ -85,8 +86,6 @@ def build_level_filings(scenario: dict[str, Any], rubric: LevelRubric, tier: str
             for key in ("ma_don_vi", "ten_don_vi", "loai_don_vi"):
                 values.pop(key, None)
         fill_template(template_for(d), input_dir / d.folder / d.file_name, values)
-
-    from processor.demo.build import write_extras
 
     write_extras(input_dir, lock_of=input_dir / "Co_so_giao_duc" / f"THPTCBN_DVHT_{year}.xlsx",
                  broken_from=input_dir / "Hoi_doan_the" / f"LHHKH_DVHT_{year}.xlsx",
