@@ -108,8 +108,8 @@ def _dossier(unit: Unit, plan: dict[str, Any], scenario: dict[str, Any], layout:
     report_day = parse_vn_date(plan["ngay_bao_cao"]) if plan.get("ngay_bao_cao") else \
         start + timedelta(days=rng.randrange(0, int(scenario["reports_days"])))
 
-    def fill(text: str) -> str:
-        day = date(year, rng.randrange(1, 13), rng.randrange(1, 28))
+    def fill(text: str) -> str:  # documents of the year, dated before the report (January–November)
+        day = date(year, rng.randrange(1, 12), rng.randrange(1, 28))
         return text.format(so=rng.randrange(12, 480), ngay=day.strftime("%d/%m/%Y"), nam=year, don_vi=unit.name,
                            viet_tat=abbr)
 
