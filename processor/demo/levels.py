@@ -26,13 +26,12 @@ from processor.model.rubric import load_rubric
 from processor.model.settings import load_settings
 from processor.template.distribute import unit_template_name
 from processor.template.filler import fill_template, submission_values
-from processor.template.levels_writer import LevelTemplateRequest, write_level_template
+from processor.template.levels_writer import LevelTemplateRequest, level_texts, write_level_template
 from processor.template.writer import TemplateRequest, write_template
 from processor.text.dates import parse_vn_date
 from processor.text.normalise import strip_diacritics
 
 TT22_RUBRIC = "tt22-2020"
-YES, NO = "Đạt", "Không đạt"
 
 
 @dataclass
@@ -63,8 +62,11 @@ def build_level_filings(scenario: dict[str, Any], rubric: LevelRubric, tier: str
     generated_at = datetime(sent.year, sent.month, sent.day, 8, 0, tzinfo=UTC)
     settings = load_settings()
     plans: dict[str, dict[str, Any]] = scenario["units"]
-    dossiers = [_dossier(u, plans[u.code], scenario, layout) for u in units if u.code in plans]
-    dossiers = _apply_flaws(dossiers, {u.code: plans[u.code] for u in units if u.code in plans}, layout, year)
+    said = level_texts()["self"]  # the self-judgement choices, worded as the template words them
+    yes_no = (str(said["met"]), str(said["not_met"]))
+    dossiers = [_dossier(u, plans[u.code], scenario, layout, yes_no[0]) for u in units if u.code in plans]
+    dossiers = _apply_flaws(dossiers, {u.code: plans[u.code] for u in units if u.code in plans}, layout, year,
+                            yes_no)
 
     def template_for(d: _Dossier) -> Path:
         if d.template == "tt22":
@@ -92,7 +94,7 @@ def build_level_filings(scenario: dict[str, Any], rubric: LevelRubric, tier: str
                  broken=input_dir / "Hoi_doan_the" / "Ho so gui lai (ban loi).xlsx")
 
 
-def _dossier(unit: Unit, plan: dict[str, Any], scenario: dict[str, Any], layout: LevelLayout) -> _Dossier:
+def _dossier(unit: Unit, plan: dict[str, Any], scenario: dict[str, Any], layout: LevelLayout, yes: str) -> _Dossier:
     """A complete, correct dossier for the level the unit asks for."""
     rubric = layout.rubric
     year = int(scenario["year"])
@@ -133,7 +135,7 @@ def _dossier(unit: Unit, plan: dict[str, Any], scenario: dict[str, Any], layout:
         if ind.type == IndicatorType.GRADE:
             values[f"danh_gia_{ind.id}"] = rubric.grade(ind.required[level] if rng.random() < 0.4 else "tot").label
             continue
-        values[f"danh_gia_{ind.id}"] = YES
+        values[f"danh_gia_{ind.id}"] = yes
         if ind.type == IndicatorType.PERCENT:
             values[f"so_dat_{ind.id}"] = _count_meeting(ind, level, kind, members, learners, rng)
     for key, options in scenario["narrative"].items():
@@ -157,8 +159,9 @@ def _share(ind: Indicator, kind: UnitKind, values: dict[str, Any], percent: int)
 
 
 def _apply_flaws(dossiers: list[_Dossier], plans: dict[str, dict[str, Any]], layout: LevelLayout,
-                 year: int) -> list[_Dossier]:
+                 year: int, yes_no: tuple[str, str]) -> list[_Dossier]:
     tier = layout.tier
+    yes, no = yes_no
     extra: list[_Dossier] = []
 
     def share(d: _Dossier, indicator: str, percent: int) -> int:
@@ -169,7 +172,7 @@ def _apply_flaws(dossiers: list[_Dossier], plans: dict[str, dict[str, Any]], lay
 
     def only_level_1(d: _Dossier) -> None:  # asks level 2, 93% meet TC2.CT1 (level 2 needs 95%): it says so
         d.values["so_dat_tc2_ct1"] = share(d, "tc2_ct1", 93)
-        d.values["danh_gia_tc2_ct1"] = NO
+        d.values["danh_gia_tc2_ct1"] = no
 
     def no_evidence(d: _Dossier) -> None:
         d.values["minh_chung_tc1_ct2"] = None
@@ -191,21 +194,21 @@ def _apply_flaws(dossiers: list[_Dossier], plans: dict[str, dict[str, Any]], lay
 
     def learners_not_met(d: _Dossier) -> None:  # honest: 91% "Công dân học tập", a school needs 95%
         d.values["so_dat_tc3_ct1"] = share(d, "tc3_ct1", 91)
-        d.values["danh_gia_tc3_ct1"] = NO
+        d.values["danh_gia_tc3_ct1"] = no
 
     def workers_not_met(d: _Dossier) -> None:  # honest: 84% "Lao động tiên tiến"
         d.values["so_dat_tc2_ct5"] = share(d, "tc2_ct5", 84)
-        d.values["danh_gia_tc2_ct5"] = NO
+        d.values["danh_gia_tc2_ct5"] = no
 
     def no_collective_title(d: _Dossier) -> None:  # honest: no "Tập thể lao động tiên tiến" this year
-        d.values["danh_gia_tc3_ct3"] = NO
+        d.values["danh_gia_tc3_ct3"] = no
         d.values["minh_chung_tc3_ct3"] = None
 
     def other_kind(d: _Dossier) -> None:  # filled the blank template, chose the vocational centre's kind
         d.template = "blank"
         d.values["loai_don_vi"] = layout.rubric.unit_kind("nghe_nghiep_cong_lap").label
         d.values["so_dat_tc3_ct4"] = None  # the kind chosen has no digital transformation grade
-        d.values["danh_gia_tc3_ct6"] = YES
+        d.values["danh_gia_tc3_ct6"] = yes
         d.values["minh_chung_tc3_ct6"] = "Giấy chứng nhận kiểm định chất lượng số 18/GCN-KĐCL ngày 12/06/2024"
         d.values.pop("danh_gia_tc3_ct4", None)
         d.values.pop("minh_chung_tc3_ct4", None)
