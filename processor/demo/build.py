@@ -1,8 +1,10 @@
-"""Build the realistic, deterministic demo that `make demo` runs the batch on.
+"""Build the realistic, deterministic demo seasons that `make demo` runs the batch on.
 
-Forty units of a province fill their per-unit templates; most do it right, some make the
-mistakes real units make (the 2021 reference report's own 3c among them), one resubmits,
-two never reply, and Excel leaves a lock file behind.
+Two seasons, one per circular: the default one under Thông tư 24/2023 (evaluation year
+2025, the cấp tỉnh units of a province, built by processor.demo.levels), and the 2021 one
+under Thông tư 22/2020 (forty units scored out of 100, the Sở Nội vụ's own 2021 report with
+its 3c among them). In both, most units do it right, some make the mistakes real units
+make, one resubmits, two never reply, and Excel leaves a lock file behind.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 
 import yaml
 
+from processor.demo.extras import write_extras
 from processor.intake.roster import Unit, load_roster
-from processor.model.errors import OutputError
-from processor.model.layout import Layout
+from processor.model.errors import OutputError, UsageError
+from processor.model.layout import Layout, build_layout
+from processor.model.rubric import load_rubric
 from processor.model.settings import load_settings
 from processor.template.distribute import unit_template_name
 from processor.template.filler import fill_template, submission_values
@@ -29,18 +33,30 @@ from processor.text.dates import parse_vn_date
 from processor.text.normalise import strip_diacritics
 
 DEMO_DIR = Path(__file__).resolve().parent
-ROSTER = DEMO_DIR / "danh_sach_don_vi.csv"
-SCENARIO = DEMO_DIR / "scenario.yaml"
+SCENARIOS = {2025: DEMO_DIR / "scenario_tt24.yaml", 2021: DEMO_DIR / "scenario_tt22.yaml"}
+DEFAULT_YEAR = 2025
 REFERENCE = DEMO_DIR / "reference_2021.yaml"
 DEMO_MARK = ".dvht-demo"
-GENERATED_AT = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
 TARGET_TOTALS = (97, 92.5, 89, 86, 83.5, 79, 75, 72.5, 66, 58.5, 88, 94, 45.5, 81, 91, 69)
 NEVER_REPLIED = ("HCCB", "X017")
 
 
 @dataclass(frozen=True)
+class DemoScenario:
+    """A demo season, known before anything is written: its year, rubric id and tier, and
+    the data file (processor/demo/scenario_*.yaml) it is built from."""
+
+    year: int
+    rubric: str
+    tier: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class DemoInput:
     year: int
+    rubric: str
+    tier: str
     deadline: date
     run_date: date  # the demo's "today", fixed so that its results never drift with the calendar
     roster: Path
@@ -61,16 +77,21 @@ class _Filing:
     per_unit_template: bool = True
 
 
-@dataclass(frozen=True)
-class DemoScenario:
-    year: int
-    rubric: str
+def demo_years() -> tuple[int, ...]:
+    return tuple(sorted(SCENARIOS))
 
 
-def demo_scenario() -> DemoScenario:
-    """The demo's year and rubric, known before anything is written."""
-    data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
-    return DemoScenario(year=int(data["year"]), rubric=str(data["rubric"]))
+def demo_scenario(year: int | None = None) -> DemoScenario:
+    """The demo season of that year (default: the Thông tư 24/2023 one); a year without a
+    demo is a usage error naming the years there are."""
+    year = DEFAULT_YEAR if year is None else year
+    if year not in SCENARIOS:
+        years = ", ".join(str(y) for y in demo_years())
+        raise UsageError(f"bản chạy thử chỉ có dữ liệu mẫu của các năm {years}; chọn --year {DEFAULT_YEAR} "
+                         "(Thông tư 24/2023) hoặc --year 2021 (Thông tư 22/2020)")
+    data = yaml.safe_load(SCENARIOS[year].read_text(encoding="utf-8"))
+    return DemoScenario(year=int(data["year"]), rubric=str(data["rubric"]), tier=str(data.get("tier", "tinh")),
+                        path=SCENARIOS[year])
 
 
 def _remove_earlier_demo(root: Path) -> None:
@@ -84,28 +105,47 @@ def _remove_earlier_demo(root: Path) -> None:
     shutil.rmtree(root)
 
 
-def build_demo(root: Path, layout: Layout) -> DemoInput:
-    """Write the roster and the returned files under root (replacing an earlier demo)."""
-    scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
-    year, deadline = int(scenario["year"]), parse_vn_date(scenario["deadline"])
-    run_date = parse_vn_date(scenario["run_date"])
+def build_demo(root: Path, scenario: DemoScenario | None = None) -> DemoInput:
+    """Write the roster and the returned files of the scenario's season under root (replacing
+    an earlier demo); nothing is written outside root."""
+    scenario = scenario or demo_scenario()
+    data = yaml.safe_load(scenario.path.read_text(encoding="utf-8"))
+    deadline, run_date = parse_vn_date(data["deadline"]), parse_vn_date(data["run_date"])
     assert deadline is not None and run_date is not None
     _remove_earlier_demo(root)
     input_dir = root / "ho_so"
     templates = root / "mau"
     input_dir.mkdir(parents=True)
     (root / DEMO_MARK).write_text("dvht demo\n", encoding="utf-8")
-    roster_path = root / ROSTER.name
-    shutil.copy(ROSTER, roster_path)
-    units = load_roster(roster_path)
+    roster_path = root / data["roster"]
+    shutil.copy(DEMO_DIR / data["roster"], roster_path)
+    rubric = load_rubric(scenario.rubric)
+    if rubric.kind == "levels":
+        from processor.demo.levels import build_level_filings, level_kind_reader
+
+        units = load_roster(roster_path, kind_of=level_kind_reader(rubric, scenario.tier))
+        build_level_filings(data, rubric, scenario.tier, units, input_dir, templates, deadline)
+    else:
+        units = load_roster(roster_path)
+        _build_points_filings(data, build_layout(rubric), units, input_dir, templates)
+    shutil.rmtree(templates)
+    return DemoInput(year=scenario.year, rubric=scenario.rubric, tier=scenario.tier, deadline=deadline,
+                     run_date=run_date, roster=roster_path, units=tuple(units), input_dir=input_dir)
+
+
+def _build_points_filings(scenario: dict[str, Any], layout: Layout, units: list[Unit], input_dir: Path,
+                          templates: Path) -> None:
+    """The Thông tư 22/2020 season: points out of 100 in last decade's template."""
+    year = int(scenario["year"])
     settings = load_settings()
+    generated_at = datetime(year + 1, 1, 2, 8, 0, tzinfo=UTC)
 
     def template_for(unit: Unit | None, template_year: int) -> Path:
         name = unit_template_name(unit) if unit else f"Mau_DVHT_{template_year}.xlsx"
         path = templates / str(template_year) / name
         if not path.exists():
             write_template(path, TemplateRequest(layout, settings, template_year, unit=unit,
-                                                 generated_at=GENERATED_AT))
+                                                 generated_at=generated_at))
         return path
 
     filings = [_filing(u, i, year, scenario, layout) for i, u in enumerate(units) if u.code not in NEVER_REPLIED]
@@ -117,11 +157,9 @@ def build_demo(root: Path, layout: Layout) -> DemoInput:
             values.pop("ma_don_vi", None)
             values.pop("ten_don_vi", None)
         fill_template(template, input_dir / f.folder / f.file_name, values)
-
-    _extras(input_dir)
-    shutil.rmtree(templates)
-    return DemoInput(year=year, deadline=deadline, run_date=run_date, roster=roster_path, units=tuple(units),
-                     input_dir=input_dir)
+    write_extras(input_dir, lock_of=input_dir / "So_ban_nganh" / f"SYT_DVHT_{year}.xlsx",
+                 broken_from=next((input_dir / "Xa_phuong").glob("X011_*.xlsx")),
+                 broken=input_dir / "Xa_phuong" / "Bao cao gui lai (ban loi).xlsx")
 
 
 def _filing(unit: Unit, index: int, year: int, scenario: dict[str, Any], layout: Layout) -> _Filing:
@@ -131,7 +169,7 @@ def _filing(unit: Unit, index: int, year: int, scenario: dict[str, Any], layout:
 
     def fill(text: str) -> str:
         day = date(year, rng.randrange(1, 13), rng.randrange(1, 28))
-        return text.format(so=rng.randrange(12, 480), ngay=day.strftime("%d/%m/%Y"), don_vi=unit.name,
+        return text.format(so=rng.randrange(12, 480), ngay=day.strftime("%d/%m/%Y"), nam=year, don_vi=unit.name,
                            viet_tat=abbr)
 
     scores = _scores_for(TARGET_TOTALS[index % len(TARGET_TOTALS)], layout, rng)
@@ -222,12 +260,3 @@ def _apply_flaws(filings: list[_Filing], year: int) -> list[_Filing]:
                               "ma_don_vi": "TTGDNN"},
                     per_unit_template=False, file_name=f"TTGDNN_DVHT_{year}.xlsx")
     return [*filings, first, extra]
-
-
-def _extras(input_dir: Path) -> None:
-    """What else lands in a real inbox folder."""
-    (input_dir / "So_ban_nganh" / "~$SYT_DVHT_2025.xlsx").write_bytes(b"\x0bNguyen Van A" + b"\x00" * 40)
-    (input_dir / "Cong_van_nhac_nop.pdf").write_bytes(b"%PDF-1.4\n% demo\n")
-    broken = input_dir / "Xa_phuong" / "Bao cao gui lai (ban loi).xlsx"
-    source = next((input_dir / "Xa_phuong").glob("X011_*.xlsx"))
-    broken.write_bytes(source.read_bytes()[:3000])  # cut off in transit
