@@ -132,8 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
     d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn", parents=[common],
-                       description="Tạo bộ hồ sơ mẫu của 40 đơn vị (có lỗi thường gặp) rồi chạy tổng hợp.")
+                       description="Tạo bộ hồ sơ mẫu (các đơn vị cấp tỉnh, có lỗi thường gặp) rồi chạy tổng hợp: "
+                       "năm 2025 theo Thông tư 24/2023, hoặc --year 2021 theo Thông tư 22/2020.")
     _batch_options(d)
+    d.add_argument("--year", type=_year, metavar="NĂM",
+                   help="năm của bộ hồ sơ mẫu: 2025 (Thông tư 24/2023, mặc định) hoặc 2021 (Thông tư 22/2020)")
     return parser
 
 
@@ -257,21 +260,20 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from processor.demo.build import build_demo, demo_scenario
-    from processor.model.layout import build_layout
     from processor.model.rubric import load_rubric
     from processor.report.publish import check_output, output_lock
 
-    scenario = demo_scenario()
+    scenario = demo_scenario(args.year)
     if args.rubric and args.rubric != scenario.rubric:
         raise UsageError(f"bản chạy thử dùng bộ tiêu chí {scenario.rubric}; bỏ --rubric {args.rubric}")
     rubric = load_rubric(scenario.rubric)
     root = args.out / "du_lieu_mau"
     check_output(root, args.out, scenario.year)
     with output_lock(args.out) as lock:
-        demo = build_demo(root, build_layout(rubric))
+        demo = build_demo(root, scenario)
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
         _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
-                   args.run_date or demo.run_date)
+                   args.run_date or demo.run_date, demo.tier)
     return EXIT_OK
 
 

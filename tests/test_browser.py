@@ -31,7 +31,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo_browser")
-    assert main(["demo", "--out", str(out), "--workers", "1"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert main(["demo", "--year", "2021", "--out", str(out), "--workers", "1"], stdout=io.StringIO(),
+                stderr=io.StringIO()) == 0
     return out / "html"
 
 

@@ -1,4 +1,5 @@
-"""The built-in demo, end to end: the golden check, and LibreOffice opening the result."""
+"""The built-in demos, end to end: the TT24 season of 2025 (the default) and the TT22 season
+of 2021 (--year 2021), each against its reviewed golden file, and LibreOffice opening both."""
 
 from __future__ import annotations
 
@@ -13,17 +14,31 @@ import pytest
 from processor.cli import main
 from tests.conftest import libreoffice_convert
 
-GOLDEN = Path(__file__).parent / "golden" / "demo.json"
+GOLDEN = Path(__file__).parent / "golden" / "demo.json"  # TT22, 2021
+GOLDEN_TT24 = Path(__file__).parent / "golden" / "demo_tt24.json"  # TT24, 2025
 SHEETS = ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị",
           "Thông tin"]
+
+
+def run_demo(out: Path, *extra: str) -> str:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["demo", "--out", str(out), "--workers", "2", *extra], stdout=stdout, stderr=stderr)
+    assert code == 0, stderr.getvalue()
+    return stdout.getvalue()
 
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    stdout, stderr = io.StringIO(), io.StringIO()
-    assert main(["demo", "--out", str(out), "--workers", "2"], stdout=stdout, stderr=stderr) == 0, stderr.getvalue()
-    assert "TongHop_DVHT_2025.xlsx" in stdout.getvalue()
+    assert "TongHop_DVHT_2021.xlsx" in run_demo(out, "--year", "2021")
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_tt24(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo24")
+    printed = run_demo(out)
+    assert "TongHop_DVHT_2025.xlsx" in printed and "Mức độ: " in printed
     return out
 
 
@@ -55,37 +70,60 @@ def to_json(data: dict[str, list]) -> str:
     return "{\n" + ",\n".join(sheets) + "\n}\n"
 
 
-def test_demo_matches_the_reviewed_golden_result(demo_out):
-    actual = digest(demo_out / "TongHop_DVHT_2025.xlsx")
+def check_golden(workbook: Path, golden: Path) -> None:
+    actual = digest(workbook)
     if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(to_json(actual), encoding="utf-8")
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+        golden.write_text(to_json(actual), encoding="utf-8")
+    expected = json.loads(golden.read_text(encoding="utf-8"))
     for sheet, body in expected.items():
         assert actual[sheet] == body, sheet
 
 
+def test_demo_matches_the_reviewed_golden_result(demo_out):
+    check_golden(demo_out / "TongHop_DVHT_2021.xlsx", GOLDEN)
+
+
+def test_tt24_demo_matches_the_reviewed_golden_result(demo_tt24):
+    check_golden(demo_tt24 / "TongHop_DVHT_2025.xlsx", GOLDEN_TT24)
+
+
+def test_tt24_demo_shows_both_levels_and_the_tt24_cases(demo_tt24):
+    header, *body = rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
+    col = {name: i for i, name in enumerate(header)}
+    by_code = {r[0]: r for r in body}
+    reached = {r[col["Mức độ đạt"]] for r in body}
+    assert {"Mức độ 1", "Mức độ 2", "Không đạt"} <= reached
+    assert by_code["SNV"][col["Mức độ đề nghị"]] == "Mức độ 2" and by_code["SNV"][col["Mức độ đạt"]] == "Mức độ 1"
+    assert by_code["SNNMT"][col["Trạng thái"]] == "Cần sửa"
+    issues = {(r[0].rsplit("/", 1)[-1], r[5]) for r in rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
+    assert ("SNNMT_DVHT_2025.xlsx", "wrong-circular") in issues
+    assert ("SNV_DVHT_2025.xlsx", "level-not-eligible") in issues
+
+
 def test_demo_has_every_class_and_the_expected_cases(demo_out):
-    summary = {r[0]: r for r in rows(demo_out / "TongHop_DVHT_2025.xlsx", "Tổng hợp")[1:]}
+    summary = {r[0]: r for r in rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tổng hợp")[1:]}
     classes = {r[8] for r in summary.values()}
     assert {"Tốt", "Khá", "Trung bình", "Không đạt"} <= classes
     assert summary["SNV"][3] == "Cần sửa" and summary["SNV"][8] is None and summary["SNV"][7] == 105
     assert [code for code, r in summary.items() if r[3] == "Chưa nộp"] == ["HCCB", "X017"]
     assert summary["TTGDNN"][13] == "Không"
-    issues = rows(demo_out / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")
-    snv = [r for r in issues if r[0].endswith("SNV_DVHT_2025.xlsx") and r[4] == "Lỗi"]
+    issues = rows(demo_out / "TongHop_DVHT_2021.xlsx", "Lỗi và cảnh báo")
+    snv = [r for r in issues if r[0].endswith("SNV_DVHT_2021.xlsx") and r[4] == "Lỗi"]
     assert [(r[2], r[3], r[5]) for r in snv] == [("Chấm điểm", "D25", "score-above-max")]
     assert "tối đa là 5" in snv[0][6]
-    outcomes = {r[0]: r[4] for r in rows(demo_out / "TongHop_DVHT_2025.xlsx", "Tệp đã nhận")[1:]}
-    assert outcomes["So_ban_nganh/STC_DVHT_2025_lan1.xlsx"] == "Bị thay thế"
-    assert outcomes["So_ban_nganh/~$SYT_DVHT_2025.xlsx"] == "Bỏ qua"
+    outcomes = {r[0]: r[4] for r in rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tệp đã nhận")[1:]}
+    assert outcomes["So_ban_nganh/STC_DVHT_2021_lan1.xlsx"] == "Bị thay thế"
+    assert outcomes["So_ban_nganh/~$SYT_DVHT_2021.xlsx"] == "Bỏ qua"
 
 
-def test_consolidated_workbook_opens_in_libreoffice(demo_out, tmp_path):
-    libreoffice_convert([demo_out / "TongHop_DVHT_2025.xlsx"], tmp_path / "lo", "xlsx", tmp_path / "profile")
-    wb = openpyxl.load_workbook(tmp_path / "lo" / "TongHop_DVHT_2025.xlsx")
-    assert wb.sheetnames == SHEETS
-    for name in SHEETS:
-        assert wb[name].max_row > 1, name
+def test_consolidated_workbooks_open_in_libreoffice(demo_out, demo_tt24, tmp_path):
+    libreoffice_convert([demo_out / "TongHop_DVHT_2021.xlsx", demo_tt24 / "TongHop_DVHT_2025.xlsx"], tmp_path / "lo",
+                        "xlsx", tmp_path / "profile")
+    for name in ("TongHop_DVHT_2021.xlsx", "TongHop_DVHT_2025.xlsx"):
+        wb = openpyxl.load_workbook(tmp_path / "lo" / name)
+        assert wb.sheetnames == SHEETS, name
+        for sheet in SHEETS:
+            assert wb[sheet].max_row > 1, (name, sheet)
 
 
 def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):

@@ -81,7 +81,8 @@ def demo_html(tmp_path_factory) -> Path:
 
     from processor.cli import main
     out = tmp_path_factory.mktemp("demo_html")
-    assert main(["demo", "--out", str(out), "--workers", "1"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert main(["demo", "--year", "2021", "--out", str(out), "--workers", "1"], stdout=io.StringIO(),
+                stderr=io.StringIO()) == 0
     return out
 
 
@@ -97,7 +98,7 @@ def test_pages_are_valid_html5(demo_html, make_submission, tmp_path):
 
 
 def test_summary_sheet_links_each_unit_to_its_page_relatively(demo_html):
-    wb = openpyxl.load_workbook(demo_html / "TongHop_DVHT_2025.xlsx")
+    wb = openpyxl.load_workbook(demo_html / "TongHop_DVHT_2021.xlsx")
     ws = wb["Tổng hợp"]
     header = [c.value for c in ws[1]]
     col = header.index("Trang kết quả") + 1
@@ -118,4 +119,4 @@ def test_every_demo_unit_has_a_page_and_the_reference_error_is_listed(demo_html)
     assert "ô D25" in snv and "vượt điểm tối đa là 5" in snv
     stc = (demo_html / "html" / "STC.html").read_text(encoding="utf-8")
     assert "Cần sửa trước khi nộp lại" not in stc
-    assert "STC_DVHT_2025_lan1.xlsx" in stc  # the superseded file is named in the footer
+    assert "STC_DVHT_2021_lan1.xlsx" in stc  # the superseded file is named in the footer

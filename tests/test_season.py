@@ -100,7 +100,8 @@ def test_processing_a_tt24_season_picks_the_rule_in_force_by_year(tmp_path, make
 
     issues = list(openpyxl.load_workbook(tmp_path / "o" / "TongHop_DVHT_2025.xlsx")["Lỗi và cảnh báo"]
                   .iter_rows(values_only=True))[1:]
-    assert [(r[0], r[5]) for r in issues] == [("cu.xlsx", "wrong-circular")]
+    # dated 15/01/2026: also a day after the TT24 deadline (14/01)
+    assert [(r[0], r[5]) for r in issues] == [("cu.xlsx", "wrong-circular"), ("cu.xlsx", "late")]
 
 
 def test_a_run_date_that_is_not_a_date_is_a_usage_error(tmp_path):

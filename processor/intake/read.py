@@ -29,6 +29,8 @@ from processor.model.layout import (
     COL_SCORE,
     COL_TT,
     HEADER_ROWS,
+    IDENTITY_FIELDS,
+    IDENTITY_FIRST_ROW,
     SHEET_IDENTITY,
     SHEET_META,
     SHEET_REPORT,
@@ -230,7 +232,12 @@ def _read_workbook(workbook: CalamineWorkbook, found: FoundFile, sha256: str, si
         return RawSubmission(**base, template=True, meta=meta)
     file_levels = meta.get("template_format") == LEVELS_FORMAT_VERSION if meta else SHEET_SELF in names
     if file_levels != (rubric.kind == "levels"):
-        return RawSubmission(**base, template=True, meta=meta)  # the other circular: check_rubric says so
+        # the other circular's form: check_rubric says so. Both forms keep the shared identity
+        # rows in the same cells, so the file is still credited to its unit (as Cần sửa).
+        sheets = _Sheets(workbook, nrows=IDENTITY_FIRST_ROW + len(IDENTITY_FIELDS) + 2)
+        shared = {key: Cell(SHEET_IDENTITY, IDENTITY_FIRST_ROW + i, 1) for i, key in enumerate(IDENTITY_FIELDS)}
+        return RawSubmission(**base, template=True, meta=meta, values=_identity_and_narrative(sheets, shared, {}),
+                             format_known=SHEET_IDENTITY in names)
     if rubric.kind == "levels":
         return _read_levels(workbook, base, meta, rubric, meta.get("tier") or tier)
     current = build_layout(rubric)
