@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from processor.intake.fields import ScoreForm, as_number, as_text, parse_cell_date, parse_fields, parse_level_entries
 from processor.intake.level_checks import (
@@ -121,11 +122,15 @@ def check_rubric(sub: Submission) -> Iterator[Issue]:
 
 def _of_the_other_circular(sub: Submission) -> AnyRubric | None:
     """The rubric of the file's form, when it is a known rubric other than the run's."""
-    other = _known_rubric(sub.raw.meta.get("rubric_id", "")) if sub.raw.meta else None
-    return other if other is not None and other.id != sub.ctx.rubric.id else None
+    rubric_id = sub.raw.meta.get("rubric_id", "")
+    if not rubric_id or rubric_id == sub.ctx.rubric.id:
+        return None  # the common case costs nothing
+    return _known_rubric(rubric_id)
 
 
+@lru_cache(maxsize=8)
 def _known_rubric(rubric_id: str) -> AnyRubric | None:
+    """Loaded once per process: this runs for every file of another rubric."""
     try:
         return load_rubric(rubric_id) if rubric_id in available_rubrics() else None
     except RubricError:
