@@ -84,7 +84,8 @@ def _common_options() -> argparse.ArgumentParser:
     """Options every command takes, declared once and inherited (argparse parents=)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="in chi tiết lỗi kỹ thuật")
-    common.add_argument("--ngay-chay", type=_day, metavar="NGÀY", dest="run_date",
+    # SUPPRESS: a subcommand inherits the option without overwriting a value given before it
+    common.add_argument("--ngay-chay", type=_day, metavar="NGÀY", dest="run_date", default=argparse.SUPPRESS,
                         help="coi hôm nay là NGÀY (dd/mm/yyyy): năm đánh giá và hạn nộp mặc định, ngày báo cáo "
                         "bất thường đều tính theo ngày này (mặc định: ngày thật)")
     return common
@@ -187,7 +188,7 @@ def _season(args: argparse.Namespace) -> tuple[date, int, AnyRubric]:
     from processor.model.rubric import load_rubric, rubric_for_year
     from processor.text.dates import run_date
 
-    today = args.run_date or run_date()
+    today = getattr(args, "run_date", None) or run_date()
     year = args.year or default_report_year(today)
     rubric = load_rubric(args.rubric) if args.rubric else rubric_for_year(year)
     return today, year, rubric
@@ -273,7 +274,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         demo = build_demo(root, scenario)
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
         _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
-                   args.run_date or demo.run_date, demo.tier)
+                   getattr(args, "run_date", None) or demo.run_date, demo.tier)
     return EXIT_OK
 
 

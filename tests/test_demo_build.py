@@ -73,7 +73,8 @@ def test_tt24_demo_statuses_and_levels_per_unit(tt24):
         "THPTLTT": (1, (), False), "THPTTT1": (1, (), False), "THPTND": (1, (), False),
         "THPTKB": (None, ("tc3_ct1",), False),  # 91 % of learners "Công dân học tập", a school needs 95 %
         "GDTXT": (1, (), False),
-        "CDCN": (2, (), False), "CDYT": (1, (), False), "DHTDTT": (1, (), False), "DHKB": (2, (), False),
+        # its decision of 28/12/2023 is from before the circular: no level-1 recognition (recognitions_from)
+        "CDCN": (1, (), True), "CDYT": (1, (), False), "DHTDTT": (1, (), False), "DHKB": (2, (), False),
         "CTTL": (None, ("tc2_ct5",), False),  # 84 % "Lao động tiên tiến"
         "HKH": (2, (), False),
         "HCTD": (None, ("tc3_ct3",), False),  # no "Tập thể lao động tiên tiến"
@@ -89,6 +90,7 @@ def test_tt24_demo_findings_per_file(tt24):
              if f.issues or res.outcome[f.rel] != "used"}
     info, selfj = "Thông tin đơn vị", "Tự đánh giá"
     assert found == {
+        "Co_so_giao_duc/CDCN_DVHT_2025.xlsx": ("used", [("level-not-eligible", info, "B19")]),
         "Co_so_giao_duc/GDTXTD_DVHT_2025.xlsx": ("needs_fix", [("kind-differs", info, "B13")]),
         "Co_so_giao_duc/THPTYP1_DVHT_2025.xlsx": ("needs_fix", [("learners-missing", info, "B16")]),
         "Hoi_doan_the/Ho so gui lai (ban loi).xlsx": ("unreadable", [("file-unreadable", "", "")]),

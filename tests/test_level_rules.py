@@ -159,3 +159,40 @@ def test_a_tt24_batch_judges_each_unit_by_its_figures(blank, tmp_path):
     assert {c: (u.status, verdicts[c].level if verdicts[c] else None) for c, u in units.items()} == {
         "L2": ("valid", 2), "L2MET1": ("valid", 1), "FAIL": ("valid", None), "MISS": ("missing", None)}
     assert verdicts["L2MET1"].unmet == ("tc2_ct1",) and verdicts["FAIL"].unmet == ("tc1_ct4",)
+
+
+# ---- found by the hostile review of issues 11 and 12 ------------------------------------------
+
+def test_a_template_of_the_other_tier_is_not_judged(tmp_path):
+    huyen = build_level_layout(RUBRIC, "huyen")
+    path = write_level_template(tmp_path / "Mau_huyen.xlsx", LevelTemplateRequest(huyen, load_settings(), 2025,
+                                                                                     generated_at=FIXED_TIME))
+    values = complete(huyen, "hoi", 1, 100, ngay_bao_cao=date(2026, 1, 10))
+    _, found = findings(fill_template(path, tmp_path / "hs" / "h.xlsx", values))
+    assert found == [(f"DVHT_meta!{LAYOUT.meta['tier'].a1}", "wrong-tier")]
+
+
+def test_a_decision_before_the_circular_does_not_open_level_2(blank, tmp_path):
+    _, found = findings(dossier(blank, tmp_path, level=2, cong_nhan_truoc_muc_do="Mức độ 1",
+                                cong_nhan_truoc_so_qd="15/QĐ-UBND", cong_nhan_truoc_ngay=date(2023, 3, 1)))
+    assert found == [(info("cong_nhan_truoc_ngay"), "level-not-eligible")]
+
+
+def test_the_rate_in_a_message_is_never_rounded_up_to_the_threshold(blank, tmp_path):
+    result, found = findings(dossier(blank, tmp_path, members=10000, so_dat_tc2_ct1=8999, so_dat_tc2_ct2=10000,
+                                     so_dat_tc2_ct3=10000, so_dat_tc2_ct4=10000, so_dat_tc2_ct5=10000,
+                                     so_dat_tc3_ct1=10000))
+    assert found == [(cell("tc2_ct1", "self"), "judged-above-figures")]
+    assert "89,9%" in result.issues[0].message
+
+
+def test_a_grade_of_chua_dat_without_evidence_is_not_a_claim(blank, tmp_path):
+    _, found = findings(dossier(blank, tmp_path, kind="thpt_cong_lap", learners=800,
+                                danh_gia_tc3_ct4="Chưa đạt", minh_chung_tc3_ct4=None))
+    assert found == []
+
+
+def test_head_counts_with_thousands_separators(blank, tmp_path):
+    result, found = findings(dossier(blank, tmp_path, kind="thpt_cong_lap", members=80, learners="1.000",
+                                     so_dat_tc3_ct1=990))
+    assert found == [] and result.levels.learners == 1000

@@ -122,3 +122,9 @@ def test_readme_documents_every_tt24_defined_name():
         assert line.split("∈")[1].split("`")[1].split() == wanted, prefix
     for name in LEVEL_FIELDS:
         assert f"`{name}`" in readme, name
+
+
+def test_the_run_date_may_come_before_the_command(tmp_path):
+    code, out, err = run("--ngay-chay", "15/02/2026", "template", "--out", str(tmp_path))
+    assert (code, err) == (0, "")
+    assert "năm đánh giá 2025; hạn nộp 14/01/2026" in out

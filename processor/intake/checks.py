@@ -20,6 +20,7 @@ from processor.intake.level_checks import (
     check_indicators,
     check_kind,
     check_level_asked,
+    check_tier,
 )
 from processor.intake.read import REQUIRED_SHEETS, format_supported, rubric_of_file_matches
 from processor.intake.submission import Check, Submission
@@ -296,5 +297,5 @@ CHECKS: tuple[Check, ...] = (
 LEVEL_CHECKS: tuple[Check, ...] = (
     check_template, check_metadata, check_format, check_rubric, check_sheets, check_year,
     check_name, check_unit_code, check_report_date, check_year_cell,
-    check_kind, check_level_asked, check_head_counts, check_indicators, check_eligibility,
+    check_tier, check_kind, check_level_asked, check_head_counts, check_indicators, check_eligibility,
 )

@@ -9,6 +9,7 @@ signature.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -120,6 +121,7 @@ def parse_cell_date(value: Any) -> date | None:
 # ---- Thông tư 24/2023 dossiers ----------------------------------------------------------
 
 YES, NO = "dat", "khong_dat"
+_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
 _YES_TEXT, _NO_TEXT = "đạt", "không đạt"
 
 
@@ -153,7 +155,9 @@ def whole_number(value: Any) -> int | None:
     """A head count: a whole number ≥ 0 (typed as a number or as text), else None."""
     number = as_number(value)
     if number is None and isinstance(value, str):
-        number = number_from_text(value)
+        text = "".join(value.split())
+        # "1.000" and "1.200" are a thousand and twelve hundred as Vietnamese write them
+        number = float(text.replace(".", "")) if _THOUSANDS.fullmatch(text) else number_from_text(value)
     if number is None or number < 0 or not float(number).is_integer():
         return None
     return int(number)

@@ -8,6 +8,7 @@ disagrees with the level the workbook shows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from processor.intake.fields import NO, YES, as_text, level_of, whole_number
@@ -21,6 +22,16 @@ from processor.text.numbers import format_number
 
 def _at(sub, key: str) -> tuple[str, str, str]:
     return sub.where(key)
+
+
+def check_tier(sub: Submission) -> Iterator[Issue]:
+    """A template of the other tier has other indicators under the same ids (TC3.CT5 is a
+    university's grade at cấp tỉnh, a vocational accreditation at cấp huyện): never judged."""
+    rubric, tier = sub.ctx.rubric, sub.raw.meta.get("tier", "")
+    if tier and tier != sub.ctx.tier and tier in rubric.tiers:
+        cell = sub.layout.meta["tier"]
+        yield make_issue("wrong-tier", sub.raw.rel, cell.sheet, cell.a1, cap_mau=rubric.tier(tier).label,
+                         cap=rubric.tier(sub.ctx.tier).label)
 
 
 def check_kind(sub: Submission) -> Iterator[Issue]:
@@ -100,7 +111,8 @@ def check_indicators(sub: Submission) -> Iterator[Issue]:
             yield make_issue("judgement-unknown", *where, **common, gia_tri=as_text(raw.values.get(
                 f"ind.{ind.id}.self")), lua_chon=_choices(ind.type, rubric))
             continue
-        claims = entry.judged == YES or (ind.type == IndicatorType.GRADE and entry.judged != NO)
+        grades = {g.id: g.rank for g in rubric.grades}
+        claims = entry.judged == YES or (ind.type == IndicatorType.GRADE and grades.get(entry.judged, 0) > 0)
         if claims and not entry.evidence.strip():
             cell = r.cell(COL_SELF + 1)
             yield make_issue("judged-without-evidence", raw.rel, cell.sheet, cell.a1, **common)
@@ -109,7 +121,7 @@ def check_indicators(sub: Submission) -> Iterator[Issue]:
                 and not indicator_met(ind, level, entry, entries, kind, rubric):
             denominator = entries.learners if ind.counts_learners(kind) else entries.members
             if denominator and entry.count <= denominator:
-                share = format_number(round(100 * entry.count / denominator, 1))
+                share = format_number(math.floor(1000 * entry.count / denominator) / 10)  # 89,99 % is not 90
                 yield make_issue("judged-above-figures", *where, **common, ty_le=share,
                                  nguong=ind.threshold(level, kind), muc_do=level)
 

@@ -152,14 +152,18 @@ def run_isolated(step: Step, found: FoundFile, ctx: CheckContext) -> FileResult:
     process.start()
     sender.close()
     result: FileResult | None = None
+    answered = False  # a result came, or the pipe closed because the child died
     try:
-        if receiver.poll(ctx.limits.max_seconds + 5):
+        answered = receiver.poll(ctx.limits.max_seconds + 5)
+        if answered:
             result = receiver.recv()
     except (EOFError, OSError):
         result = None
     finally:
         receiver.close()
-    if result is None and process.is_alive():
+    if not answered and process.is_alive():
+        # silent past the limit: a hang. (A child that died closed the pipe: it is not a
+        # hang even if it is still being reaped, which on a loaded machine takes a moment.)
         process.kill()
         process.join()
         return _empty_result(found, "file-timeout", gioi_han=ctx.limits.max_seconds)

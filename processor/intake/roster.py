@@ -55,8 +55,8 @@ def load_roster(path: Path, kind_of: Callable[[str], str | None] | None = None) 
         if kind and kind_of is not None:
             found = kind_of(kind)
             if found is None:
-                problems.append(f"dòng {line}: loại đơn vị '{kind}' không có trong danh sách loại đơn vị của bộ "
-                                "tiêu chí (xem mẫu trống, ô Loại đơn vị, để chọn đúng tên)")
+                problems.append(f"dòng {line}: loại đơn vị '{kind}' không có trong danh sách loại đơn vị của cấp "
+                                "đánh giá này (xem ô Loại đơn vị của mẫu trống để chọn đúng tên)")
             kind = found or ""
         elif kind_of is None:
             kind = ""  # a points (TT22) season has no unit kinds

@@ -156,6 +156,7 @@ class LevelRubric:
     grades: tuple[Grade, ...]
     unit_kinds: tuple[UnitKind, ...]
     tiers: dict[str, Tier]
+    recognitions_from: date | None = None  # the first day a recognition under this circular can bear
 
     kind = "levels"
 
@@ -227,6 +228,10 @@ def parse_levels(data: dict[str, Any], origin: str) -> LevelRubric:
         for tier_id in k.tiers:
             if tier_id not in tiers:
                 problems.append(f"loại đơn vị '{k.id}': cấp '{tier_id}' không có trong tiers")
+    recognitions_from = data.get("recognitions_from")
+    if recognitions_from is not None and not isinstance(recognitions_from, date):
+        problems.append(f"recognitions_from = {recognitions_from!r}: phải là một ngày dạng YYYY-MM-DD")
+        recognitions_from = None
     validity = data.get("validity_years", 3)
     upgrade = data.get("upgrade_after_months", 12)
     for name, value in (("validity_years", validity), ("upgrade_after_months", upgrade)):
@@ -237,7 +242,7 @@ def parse_levels(data: dict[str, Any], origin: str) -> LevelRubric:
     return LevelRubric(id=str(data["id"]), version=str(data["version"]), title=str(data["title"]),
                        legal_basis=" ".join(str(data["legal_basis"]).split()), season=season,
                        validity_years=validity, upgrade_after_months=upgrade, levels=levels, grades=grades,
-                       unit_kinds=kinds, tiers=tiers)
+                       unit_kinds=kinds, tiers=tiers, recognitions_from=recognitions_from)
 
 
 def _unit_kind(raw: dict[str, Any], problems: list[str]) -> UnitKind:
@@ -412,6 +417,8 @@ def eligible_for(level: int, entries: LevelEntries, report_date: date | None, ru
         return True
     if entries.prior_level is None or entries.prior_date is None or report_date is None:
         return False
+    if rubric.recognitions_from and entries.prior_date < rubric.recognitions_from:
+        return False  # a decision under the repealed circular (a TT22 class) is not a level-1 recognition
     return months_between(entries.prior_date, report_date) >= rubric.upgrade_after_months
 
 
