@@ -113,15 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Tạo mẫu Excel trống và (nếu có danh sách) một mẫu cho từng đơn vị.")
     t.add_argument("--year", type=_year, metavar="NĂM", help=_YEAR_HELP)
     t.add_argument("--roster", type=Path, metavar="TỆP",
-                   help="danh sách đơn vị (.csv hoặc .xlsx) có cột Mã đơn vị, Tên đơn vị")
+                   help="danh sách đơn vị (.csv hoặc .xlsx) có cột Mã đơn vị, Tên đơn vị; có thể có Nhóm, Email, "
+                   "Người liên hệ, Loại đơn vị")
     t.add_argument("--out", type=Path, default=Path("input_templates"), metavar="THƯ_MỤC",
                    help="thư mục ghi mẫu (mặc định: %(default)s)")
     t.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (hạn nộp, nơi nhận, mật khẩu khoá trang)")
     t.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
 
     p = sub.add_parser("process", help="đọc, kiểm tra và tổng hợp các phiếu đơn vị gửi về", parents=[common],
-                       description="Đọc mọi sổ tính trong THƯ_MỤC_HỒ_SƠ (cả thư mục con), kiểm tra, tính lại "
-                       "điểm và xếp loại, ghi sổ tổng hợp TongHop_DVHT_<năm>.xlsx.")
+                       description="Đọc mọi sổ tính trong THƯ_MỤC_HỒ_SƠ (cả thư mục con), kiểm tra, tự tính mức "
+                       "độ đạt (Thông tư 24/2023) hoặc điểm và xếp loại (Thông tư 22/2020), ghi sổ tổng hợp "
+                       "TongHop_DVHT_<năm>.xlsx.")
     p.add_argument("input_dir", type=Path, metavar="THƯ_MỤC_HỒ_SƠ", help="thư mục chứa các tệp đơn vị gửi về")
     _batch_options(p)
     p.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị (.csv hoặc .xlsx)")
