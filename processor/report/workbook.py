@@ -291,21 +291,7 @@ class _Writer:
             ws.write_string(r, 0, label)
             for c, g in enumerate(groups, 1):
                 ws.write_number(r, c, s.status_counts[g][label])
-        r += 2
-        ws.write_string(r, 0, st["on_time"], self.f["title"])
-        deadline = self.result.options.deadline
-        rows = [
-            (self.t["info"]["deadline"], format_vn_date(deadline) if deadline else st["no_deadline"]),
-            (st["submitted"], s.submitted), (st["on_time_count"], s.on_time), (st["late_count"], s.late),
-            (st["no_date"], s.no_date), (st["on_time_rate"], s.on_time_rate),
-        ]
-        for label, value in rows:
-            r += 1
-            ws.write_string(r, 0, label)
-            if label == st["on_time_rate"]:
-                self._cell(ws, r, 1, value, "percent")
-            else:
-                self._cell(ws, r, 1, value)
+        r = self._on_time_rows(ws, r + 2)
         r += 2
         ws.write_string(r, 0, st["by_criterion"], self.f["title"])
         r += 1
