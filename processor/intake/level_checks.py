@@ -43,7 +43,8 @@ def check_kind(sub: Submission) -> Iterator[Issue]:
         yield make_issue("kind-missing", *_at(sub, "loai_don_vi"))
     elif not entries.kind:
         tier = sub.layout.tier
-        yield make_issue("kind-unknown", *_at(sub, "loai_don_vi"), gia_tri=typed, cap=tier.label)
+        yield make_issue("kind-unknown", *_at(sub, "loai_don_vi"), gia_tri=typed, cap=tier.label,
+                         dieu=tier.units_article)
 
 
 def check_level_asked(sub: Submission) -> Iterator[Issue]:
@@ -52,9 +53,10 @@ def check_level_asked(sub: Submission) -> Iterator[Issue]:
         return
     typed = as_text(sub.raw.values.get("id.muc_do_de_nghi"))
     if not typed:
-        yield make_issue("level-missing", *_at(sub, "muc_do_de_nghi"))
+        yield make_issue("level-missing", *_at(sub, "muc_do_de_nghi"), dieu=sub.layout.tier.dossier_article)
     elif entries.level_asked is None:
-        yield make_issue("level-unknown", *_at(sub, "muc_do_de_nghi"), gia_tri=typed)
+        yield make_issue("level-unknown", *_at(sub, "muc_do_de_nghi"), gia_tri=typed,
+                         dieu=sub.layout.tier.dossier_article)
 
 
 def check_head_counts(sub: Submission) -> Iterator[Issue]:
@@ -66,7 +68,9 @@ def check_head_counts(sub: Submission) -> Iterator[Issue]:
                          gia_tri=as_text(sub.raw.values.get("id.so_thanh_vien")) or "(trống)")
     kind = sub.ctx.rubric.unit_kind(entries.kind) if entries.kind else None
     if kind is not None and kind.learners and not entries.learners:
-        yield make_issue("learners-missing", *_at(sub, "so_nguoi_hoc"), loai=kind.label)
+        learners_rule = next((i for i in sub.layout.tier.indicators if i.of == "members_or_learners"), None)
+        yield make_issue("learners-missing", *_at(sub, "so_nguoi_hoc"), loai=kind.label,
+                         dieu=learners_rule.article if learners_rule else "Điều 2.8")
 
 
 def check_indicators(sub: Submission) -> Iterator[Issue]:

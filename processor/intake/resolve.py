@@ -173,7 +173,7 @@ def _kind_against_roster(result: FileResult, unit: Unit | None, layout: Layout |
         return []
     cell = layout.identity["loai_don_vi"]
     rubric = layout.rubric
-    return [make_issue("kind-differs", result.rel, cell.sheet, cell.a1,
+    return [make_issue("kind-differs", result.rel, cell.sheet, cell.a1, dieu=layout.tier.units_article,
                        gia_tri=rubric.unit_kind(result.levels.kind).label, mong_doi=rubric.unit_kind(unit.kind).label)]
 
 

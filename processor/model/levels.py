@@ -127,6 +127,8 @@ class Tier:
     authority: str
     criteria: tuple[LevelCriterion, ...]
     level_indicators: dict[int, tuple[str, ...]]
+    dossier_article: str = ""  # the article on the dossier and the level asked (Điều 16.1.c / 10.1.c)
+    units_article: str = ""  # the article defining the tier's units (Điều 2.4 / 2.3)
 
     @cached_property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -289,7 +291,8 @@ def _tier(tier_id: str, raw: Any, level_ids: list[int], grade_ids: set[str], kin
                                 "không có trong criteria")
         lists[level] = tuple(map(str, listed))
     return Tier(tier_id, str(raw.get("label", tier_id)), str(raw.get("receiving_office", "")),
-                str(raw.get("authority", "")), tuple(criteria), lists)
+                str(raw.get("authority", "")), tuple(criteria), lists, str(raw.get("dossier_article", "")),
+                str(raw.get("units_article", "")))
 
 
 def _indicator(raw: dict[str, Any], criterion: str, level_ids: list[int], grade_ids: set[str], kind_ids: set[str],
