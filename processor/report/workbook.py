@@ -283,14 +283,7 @@ class _Writer:
                 ws.write_number(r, c, s.class_counts[g][label])
         class_last = r
         r += 2
-        ws.write_string(r, 0, st["by_status"], self.f["title"])
-        r += 1
-        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
-        for label in s.status_counts[""]:
-            r += 1
-            ws.write_string(r, 0, label)
-            for c, g in enumerate(groups, 1):
-                ws.write_number(r, c, s.status_counts[g][label])
+        r = self._status_rows(ws, r, groups, group_names)
         r = self._on_time_rows(ws, r + 2)
         r += 2
         ws.write_string(r, 0, st["by_criterion"], self.f["title"])
@@ -405,7 +398,7 @@ class _Writer:
                                   if u.level and u.level.entries for ind in indicators))
 
     def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
-        s, st, lt = self.summary, self.t["stats"], self.t["levels"]
+        s, lt = self.summary, self.t["levels"]
         ls = s.levels
         assert ls is not None
         groups = ["", *s.groups]
@@ -437,14 +430,7 @@ class _Writer:
                                                ls.by_group)
         kinds = list(ls.by_kind)
         counts_table(lt["stats"]["by_level_kind"], lt["columns"]["level"], kinds, kinds, ls.by_kind)
-        ws.write_string(r, 0, st["by_status"], self.f["title"])
-        r += 1
-        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
-        for label in s.status_counts[""]:
-            r += 1
-            ws.write_string(r, 0, label)
-            for c, g in enumerate(groups, 1):
-                ws.write_number(r, c, s.status_counts[g][label])
+        r = self._status_rows(ws, r, groups, group_names)
         r += 2
         r = self._on_time_rows(ws, r)
         r += 2
@@ -480,6 +466,19 @@ class _Writer:
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
         ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
+
+    def _status_rows(self, ws: Worksheet, r: int, groups: list[str], group_names: list[str]) -> int:
+        """The status block of Thống kê (every rubric), from row r; returns its last row."""
+        s, st = self.summary, self.t["stats"]
+        ws.write_string(r, 0, st["by_status"], self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
+        for label in s.status_counts[""]:
+            r += 1
+            ws.write_string(r, 0, label)
+            for c, g in enumerate(groups, 1):
+                ws.write_number(r, c, s.status_counts[g][label])
+        return r
 
     def _on_time_rows(self, ws: Worksheet, r: int) -> int:
         """The deadline block of Thống kê; returns its last row."""
