@@ -104,17 +104,26 @@ def test_a_newline_in_a_file_name_is_shown_escaped_everywhere(make_submission, t
 
 # ---- item 10: bytes that are not UTF-8 --------------------------------------------------
 
-def test_a_file_name_with_invalid_utf8_is_one_row_and_still_read(make_submission, tmp_path):
-    source = make_submission("tam.xlsx", folder=tmp_path / "nguon")
-    inbox = tmp_path / "hs"
-    inbox.mkdir()
-    fd = os.open(bytes(inbox) + b"/b\xe1o c\xe1o \xff.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+def _copy_as_bytes_name(source: Path, inbox: Path, name: bytes) -> None:
+    """A copy of source under a file name that is not UTF-8, as a zip from Windows leaves it."""
+    inbox.mkdir(exist_ok=True)
+    fd = os.open(bytes(inbox) + b"/" + name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as fh:
         fh.write(source.read_bytes())
-    out = tmp_path / "out"
+
+
+def _process_ok(inbox: Path, out: Path) -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
     code = main(["process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1"], stdout, stderr)
     assert (code, stderr.getvalue()) == (0, "")
+
+
+def test_a_file_name_with_invalid_utf8_is_one_row_and_still_read(make_submission, tmp_path):
+    source = make_submission("tam.xlsx", folder=tmp_path / "nguon")
+    inbox = tmp_path / "hs"
+    _copy_as_bytes_name(source, inbox, b"b\xe1o c\xe1o \xff.xlsx")
+    out = tmp_path / "out"
+    _process_ok(inbox, out)
     workbook = out / "TongHop_DVHT_2025.xlsx"
     shown = "b\\xe1o c\\xe1o \\xff.xlsx"
     assert _file_rows(workbook) == [(shown, "SNV", "Đã dùng", None)]
@@ -271,12 +280,8 @@ def test_a_resubmission_with_an_invalid_utf8_name_is_noted_without_crashing(make
     source = make_submission("tam.xlsx", folder=tmp_path / "nguon", ngay_bao_cao="20/01/2026")
     inbox = tmp_path / "hs"
     make_submission("lan1.xlsx", folder=inbox, ngay_bao_cao="10/01/2026")
-    fd = os.open(bytes(inbox) + b"/l\xe1n 2.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(source.read_bytes())
+    _copy_as_bytes_name(source, inbox, b"l\xe1n 2.xlsx")
     out = tmp_path / "out"
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["process", str(inbox), "--out", str(out), *TT22_2025, "--workers", "1"], stdout, stderr)
-    assert (code, stderr.getvalue()) == (0, "")
+    _process_ok(inbox, out)
     notes = {r[0]: r[3] for r in _file_rows(out / "TongHop_DVHT_2025.xlsx")}
     assert "l\\xe1n 2.xlsx" in notes["lan1.xlsx"]
