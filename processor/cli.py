@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hạn nộp, dạng dd/mm/yyyy hoặc yyyy-mm-dd (mặc định: theo cấu hình, hoặc theo thông tư "
                    "của năm đánh giá: 14/01 năm sau với Thông tư 24/2023, 31/03 năm sau với Thông tư 22/2020)")
     p.add_argument("--year", type=_year, metavar="NĂM", help=_YEAR_HELP)
+    p.add_argument("--review-dir", type=Path, metavar="THƯ_MỤC", dest="review_dir",
+                   help="thư mục sổ thẩm định của Hội đồng ThamDinh_DVHT_<năm>.xlsx (mặc định: tham_dinh/ trong "
+                   "thư mục kết quả); sổ được cập nhật, không ghi đè")
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
@@ -255,9 +258,10 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     kind_of = _kind_reader(rubric, settings.tier) if rubric.kind == "levels" else None
     roster = tuple(load_roster(args.roster, kind_of=kind_of)) if args.roster else ()
     check_output(args.input_dir, args.out, year)
+    _check_review_dir(args.input_dir, args.review_dir)
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
-                          settings.tier)
+                          settings.tier, settings.sheet_password)
     return code if args.strict else EXIT_OK
 
 
@@ -280,22 +284,41 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _check_review_dir(input_dir: Path, review_dir: Path | None) -> None:
+    """The council workbook must not sit among the replies: the batch would read it as one."""
+    if review_dir is None:
+        return
+    import os
+
+    if os.path.lexists(review_dir) and not review_dir.is_dir():
+        raise UsageError(f"--review-dir {review_dir} là một tệp, không phải thư mục")
+    source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(review_dir))
+    if source == target or source in target.parents:
+        raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong thư mục hồ sơ {input_dir}; hãy chọn thư mục "
+                         "khác (mặc định: tham_dinh/ trong thư mục kết quả)")
+
+
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,
                roster: tuple[Unit, ...], roster_path: Path | None, deadline: date | None, lock: OutputLock,
-               today: date, tier: str = "tinh") -> int:
+               today: date, tier: str = "tinh", password: str = "dvht") -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.model.batch import BatchOptions
     from processor.pipeline import run_batch
     from processor.report.console import Progress, safe_line, summary_lines
+    from processor.report.council_workbook import update_council_workbook
     from processor.report.publish import publish
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=rubric, roster=roster,
-                           roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier)
+                           roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier,
+                           review_dir=getattr(args, "review_dir", None))
     result = run_batch(options, progress=Progress())
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
         print(safe_line(line), file=out)
+    assert result.council_path is not None
+    update = update_council_workbook(result, published.summary, result.council_path, password)
+    print(safe_line(update.line()), file=out)
     incomplete = any(u.status != Status.VALID for u in published.summary.units)
     return EXIT_STRICT if incomplete else EXIT_OK
 

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
 
+from processor.intake.council import council_path, read_council, shown_path
 from processor.intake.discover import discover
 from processor.intake.pool import Step, run_files
-from processor.intake.resolve import resolve
+from processor.intake.resolve import apply_file_choices, resolve
 from processor.intake.step import process_file
+from processor.judge.council import judge_council
 from processor.judge.levels import judge_units
 from processor.judge.score import score_units
 from processor.model.batch import BatchOptions, BatchResult, CheckContext
+from processor.model.council_layout import build_council_layout
 from processor.model.layout import build_layout
-from processor.model.level_layout import build_level_layout
+from processor.model.level_layout import LevelLayout, build_level_layout
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
@@ -44,12 +48,22 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     rubric = options.rubric
     layout = build_level_layout(rubric, options.tier) if rubric.kind == "levels" else build_layout(rubric)
     resolution = resolve(results, list(options.roster), layout)
+    # The council's workbook: its choice of file first, since the judgement is of that file.
+    council_layout = build_council_layout(rubric)
+    path = council_path(options.council_dir, council_layout, options.year)
+    tier = layout.tier if isinstance(layout, LevelLayout) else None
+    entries = read_council(path, shown_path(path, options.out_dir), council_layout, rubric, options.year,
+                           {i.id: i for i in tier.indicators} if tier else None)
+    resolution, choice_issues = apply_file_choices(resolution, entries)
     units = list(resolution.units)
     if rubric.kind == "levels":
         scores, verdicts = pd.DataFrame(index=pd.RangeIndex(len(units))), judge_units(units, rubric, layout.tier)
     else:
         scores, verdicts = score_units(units, rubric), {}
+    council = judge_council(units, rubric, tier, entries, verdicts, scores if rubric.kind == "points" else None)
+    council = replace(council, issues=(*choice_issues, *council.issues))
     timings["resolve_score"] = time.perf_counter() - clock
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
-                       scores=scores, started_at=started, timings=timings, verdicts=verdicts)
+                       scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,
+                       council_layout=council_layout, council_path=path)
 

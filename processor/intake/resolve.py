@@ -16,12 +16,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
+from processor.model.council import CouncilEntries, council_key, file_code
 from processor.model.issues import Issue, make_issue
 from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.records import OWN_OUTPUT, FileResult, Resolution, Unit, UnitResult, usable_report_date
 from processor.model.statuses import Choice, Outcome, Status
-from processor.text.normalise import abbreviation_key, closest_names, exact_name_key, loose_name_key, match_key
+from processor.text.normalise import (
+    abbreviation_key,
+    closest_names,
+    display_path,
+    exact_name_key,
+    loose_name_key,
+    match_key,
+)
 from processor.text.wording import wording
 
 _NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key, loose_name_key)
@@ -181,3 +189,62 @@ def _listing(units: list[Unit]) -> str:
     """Code, name and group of each candidate, so the unit can tell which one it is."""
     return "; ".join(" ".join(p for p in (u.code, u.name) if p) + (f" ({u.group})" if u.group else "")
                      for u in units)
+
+
+# ---- the council's choice of file ("Tệp được dùng") --------------------------------------
+
+def apply_file_choices(resolution: Resolution, entries: CouncilEntries) -> tuple[Resolution, list[tuple[str, Issue]]]:
+    """The file the council named for a unit counts instead of the one our rules chose.
+
+    The council names a file by its code (the first digits of its SHA-256) or its name. A
+    name that is not one of the unit's files is an issue on the council's cell (a file of
+    another unit is said to be that unit's), and the rules' choice stands."""
+    units = list(resolution.units)
+    outcome, choice = dict(resolution.outcome), dict(resolution.choice)
+    issues: list[tuple[str, Issue]] = []
+    owner = {rel: code for rel, code in resolution.unit_of_file.items()}
+    every_file = list(resolution.files)
+    for i, u in enumerate(units):
+        key = council_key(u.unit)
+        typed = entries.units[key].file_choice if key in entries.units else ""
+        if not typed:
+            continue
+        sheet, cell = entries.units[key].cells["file_choice"].split("!", 1)
+        mine = [f for f in (u.submission, *u.superseded) if f is not None]
+        found = _files_named(typed, mine)
+        if len(found) != 1:
+            others = [f for f in _files_named(typed, every_file) if f not in mine]
+            if others and not found:
+                issues.append((key, make_issue("council-file-not-unit", entries.file, sheet, cell, gia_tri=typed,
+                                               don_vi=owner.get(others[0].rel) or "(không rõ đơn vị)")))
+            else:
+                listing = "; ".join(f"{file_code(f.sha256)} {display_path(f.rel)}" for f in mine) or "(không có tệp)"
+                issues.append((key, make_issue("council-file-unknown", entries.file, sheet, cell, gia_tri=typed,
+                                               cac_tep=listing)))
+            continue
+        chosen = found[0]
+        if chosen is u.submission:
+            continue
+        rest = sorted((f for f in mine if f is not chosen), key=lambda f: f.rel)
+        for older in rest:
+            outcome[older.rel] = Outcome.SUPERSEDED
+            choice[older.rel] = (Choice.BY_COUNCIL, (chosen.rel,))
+        outcome[chosen.rel] = Outcome.NEEDS_FIX if chosen.errors else Outcome.USED
+        choice[chosen.rel] = (Choice.BY_COUNCIL, tuple(f.rel for f in rest))
+        units[i] = UnitResult(u.unit, in_roster=u.in_roster, status=Status.TO_FIX if chosen.errors else Status.VALID,
+                              submission=chosen, superseded=tuple(rest))
+    return replace(resolution, units=tuple(units), outcome=outcome, choice=choice), issues
+
+
+def _files_named(typed: str, files: list[FileResult]) -> list[FileResult]:
+    """The files a council's "Tệp được dùng" names: a code of at least 6 hex digits that
+    starts the SHA-256, or the path or file name (case and Unicode form aside)."""
+    text = typed.strip()
+    hexed = text.replace(" ", "").lower()
+    if len(hexed) >= 6 and all(ch in "0123456789abcdef" for ch in hexed):
+        by_code = [f for f in files if f.sha256.startswith(hexed)]
+        if by_code:
+            return by_code
+    wanted = match_key(text).replace("\\", "/")
+    return [f for f in files if wanted in {match_key(f.rel), match_key(display_path(f.rel)),
+                                           match_key(f.rel.rsplit("/", 1)[-1])}]

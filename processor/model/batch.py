@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from processor.model.council import CouncilOutcome
+from processor.model.council_layout import CouncilLayout
 from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Verdict
@@ -56,6 +58,11 @@ class BatchOptions:
     limits: Limits = field(default_factory=Limits)
     today: date = field(default_factory=run_date)  # the run date; the one source of "today"
     tier: str = "tinh"  # cap_danh_gia of the configuration
+    review_dir: Path | None = None  # the council workbook's folder; None: <out_dir>/tham_dinh
+
+    @property
+    def council_dir(self) -> Path:
+        return self.review_dir if self.review_dir is not None else self.out_dir / "tham_dinh"
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,9 @@ class BatchResult:
     started_at: datetime
     timings: dict[str, float] = field(default_factory=dict)
     verdicts: dict[int, Verdict] = field(default_factory=dict)  # levels rubrics: per judged unit position
+    council: CouncilOutcome | None = None  # the council's entries applied: every unit's final result
+    council_layout: CouncilLayout | None = None
+    council_path: Path | None = None  # the council workbook this run read (and updates)
 
     @property
     def files_by_rel(self) -> dict[str, FileResult]:

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from processor.model.issues import Issue
+from processor.model.levels import Verdict
+from processor.model.records import Unit
+from processor.text.normalise import exact_name_key
 
 
 class Finality(StrEnum):
@@ -66,7 +70,7 @@ class UnitEntries:
 
     key: str  # the unit's key in the council workbook: its code, else its name
     conclusion: Conclusion = Conclusion.BLANK
-    rank: int | None = None  # the level (TT24) or the band's position, best first (TT22)
+    rank: int | None = None  # the level (TT24) or the class's rank, higher is better (TT22)
     conclusion_raw: str = ""
     reason: str = ""
     file_choice: str = ""  # "Tệp được dùng" as typed
@@ -92,6 +96,8 @@ class CouncilEntries:
     open_elsewhere: bool = False  # Excel or LibreOffice has it open: read, not updated
     unreadable: str = ""  # why the workbook could not be read (it is then not updated either)
     rows: tuple[tuple[str, ...], ...] = ()  # the keys of every row, in order, per sheet (kept on update)
+    # every row as read, by key, column key -> value, per sheet: what an update writes back
+    previous: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] = ({}, {})
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,8 @@ class Reason:
 class FinalResult:
     """A unit's result for the recognition: self-assessed, verified, and which is final.
 
-    rank is the level recommended (TT24) or the band's position, best first (TT22); None
-    when not recommended. asked is the level the unit asked for (TT24; None for TT22)."""
+    rank is the level recommended (TT24) or the class's rank, higher is better (TT22: Tốt 3,
+    Khá 2, Trung bình 1); None when not recommended. asked is the level the unit asked for (TT24; None for TT22)."""
 
     finality: Finality
     state: ReviewState
@@ -137,3 +143,28 @@ class FinalResult:
     def short_of_asked(self) -> bool:
         """Not recommended at all, or at a lower level than asked: the unit gets a reply."""
         return self.rank is None or (self.asked is not None and self.rank < self.asked)
+
+
+@dataclass(frozen=True)
+class CouncilOutcome:
+    """What the council's entries did to a run: the results, and what could not be applied.
+
+    finals and states are by unit position (as in Resolution.units); issues carry the key of
+    the unit they concern, so the reports list them under that unit."""
+
+    entries: CouncilEntries
+    finals: dict[int, FinalResult] = field(default_factory=dict)
+    states: dict[int, ReviewState] = field(default_factory=dict)
+    issues: tuple[tuple[str, Issue], ...] = ()
+    verified: dict[int, Verdict] = field(default_factory=dict)  # TT24: verdicts on the verified figures
+    applied_items: dict[int, tuple[str, ...]] = field(default_factory=dict)  # items whose council entry applied
+
+
+def council_key(unit: Unit) -> str:
+    """A unit's key in the council workbook: its code, else its exact name (as resolve keys it)."""
+    return unit.code.casefold() if unit.code else f"ten:{exact_name_key(unit.name)}"
+
+
+def file_code(sha256: str) -> str:
+    """The short code a council types to name a file: the first 8 hex digits of its SHA-256."""
+    return sha256[:8].upper()

@@ -439,3 +439,8 @@ def indicator_met(indicator: Indicator, level: int, entry: IndicatorEntry | None
     if count is None or not denominator or denominator <= 0 or not 0 <= count <= denominator:
         return False
     return 100 * count >= indicator.threshold(level, kind) * denominator
+
+
+def denominator_of(indicator: Indicator, entries: LevelEntries, kind: UnitKind | None) -> int | None:
+    """Learners for the indicators a school counts by learners, members otherwise."""
+    return entries.learners if kind is not None and indicator.counts_learners(kind) else entries.members

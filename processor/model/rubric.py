@@ -55,6 +55,7 @@ class Band:
     label: str
     min: float
     max: float
+    recognised: bool = True  # a unit of this class is recognised (TT22: Không đạt is not)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,11 @@ def _parse_bands(raw_bands: list[Any], total_max: float | None, problems: list[s
             continue
         if lo >= hi:
             problems.append(f"{name}: min ({format_number(lo)}) phải nhỏ hơn max ({format_number(hi)})")
-        bands.append(Band(label=str(raw["label"]).strip(), min=lo, max=hi))
+        recognised = raw.get("recognised", True)
+        if not isinstance(recognised, bool):
+            problems.append(f"{name}: recognised phải là true hoặc false")
+            recognised = True
+        bands.append(Band(label=str(raw["label"]).strip(), min=lo, max=hi, recognised=recognised))
     if not bands:
         problems.append("bands: cần ít nhất một mức xếp loại")
         return ()

@@ -42,3 +42,4 @@ class Choice(StrEnum):
     UNDATED = "undated"  # one file has no plausible report date: compared by the day it was saved
     BY_FILE_TIME = "file-time"
     BY_FILE_NAME = "file-name"
+    BY_COUNCIL = "council"  # the council named the file in its workbook (Tệp được dùng)

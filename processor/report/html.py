@@ -24,10 +24,10 @@ from processor.model.issues import Issue
 from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
 from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
-from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
+from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
-from processor.report.summary import Summary, UnitRow, grade_labels, indicator_figure, level_rank
+from processor.report.summary import Summary, UnitRow, grade_labels, indicator_figure, level_rank, requirement_text
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_path, match_key, safe_file_stem
 from processor.text.numbers import format_number
@@ -368,7 +368,7 @@ def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> Un
             outcome = lv.verdict.outcome.get(ind.id, "") if lv.verdict else ""
             rows.append(LevelRow(
                 css="has-issue" if flagged & cells else "", code=ind.code, label=ind.label,
-                required=_requirement(ind, asked, lv.kind, layout, lt, outcome_labels),
+                required=requirement_text(ind, asked, lv.kind, layout),
                 figure=indicator_figure(ind, lv.entries, lv.kind, grades, lt["figure_percent"])
                 if ind.type == IndicatorType.PERCENT else "",
                 judged=judged_labels.get(entry.judged, entry.judged) if entry else "",
@@ -384,20 +384,6 @@ def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> Un
                        "capped": bool(lv.verdict and lv.verdict.capped), "level_tables": tuple(tables)})
 
 
-def _requirement(ind: Indicator, level: int | None, kind: UnitKind | None, layout: LevelLayout, lt: dict,
-                 outcome_labels: dict) -> str:
-    """What an indicator asks at a level, as officials read it."""
-    rubric = layout.rubric
-    if level is None or kind is None:
-        return ""
-    if ind.id not in layout.tier.level_indicators.get(level, ()) or not ind.applies(kind, level):
-        return outcome_labels["khong_ap_dung"]
-    if ind.type == IndicatorType.PERCENT:
-        whom = lt["of_learners"] if ind.counts_learners(kind) else lt["of_members"]
-        return lt["required_percent"].format(nguong=ind.threshold(level, kind), mau_so=whom)
-    if ind.type == IndicatorType.GRADE:
-        return lt["required_grade"].format(muc=rubric.grade(ind.required[level]).label)
-    return lt["required_yes_no"]
 
 
 def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:

@@ -15,11 +15,13 @@ import pandas as pd
 from processor.judge.score import CLASS, TOTAL
 from processor.model.batch import BatchResult
 from processor.model.issues import Issue
-from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict
+from processor.model.level_layout import LevelLayout
+from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict, denominator_of
 from processor.model.records import FileResult, LevelEntries, Resolution, usable_report_date
 from processor.model.rubric import Criterion
 from processor.model.statuses import Outcome, Status
 from processor.text.normalise import display_path
+from processor.text.numbers import percent
 from processor.text.wording import report_texts
 
 
@@ -352,13 +354,6 @@ def indicator_figure(indicator: Indicator, entries: LevelEntries | None, kind: U
     return ""
 
 
-def percent(count: int, denominator: int) -> str:
-    """A share as officials read it: whole when whole, else one decimal, never rounded up
-    past a threshold (94,9 % is not shown as 95 %)."""
-    tenths = 1000 * count // denominator
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10},{tenths % 10}"
-
-
 def indicator_result(u: UnitRow, indicator: Indicator, rubric: LevelRubric, texts: dict) -> str:
     """A judged unit's result on an indicator at the level it asked, with its figure
     (a percentage or a grade in brackets); "" while not judged."""
@@ -386,6 +381,18 @@ def grade_labels(rubric: LevelRubric) -> dict[str, str]:
     return {g.id: g.label for g in rubric.grades}
 
 
-def denominator_of(indicator: Indicator, entries: LevelEntries, kind: UnitKind | None) -> int | None:
-    """Learners for the indicators a school counts by learners, members otherwise."""
-    return entries.learners if kind is not None and indicator.counts_learners(kind) else entries.members
+def requirement_text(ind: Indicator, level: int | None, kind: UnitKind | None, layout: LevelLayout) -> str:
+    """What an indicator asks at a level, as officials read it (pages and council workbook)."""
+    texts = report_texts()["levels"]
+    lt, outcome_labels = texts["html"], texts["outcome"]
+    rubric = layout.rubric
+    if level is None or kind is None:
+        return ""
+    if ind.id not in layout.tier.level_indicators.get(level, ()) or not ind.applies(kind, level):
+        return outcome_labels["khong_ap_dung"]
+    if ind.type == IndicatorType.PERCENT:
+        whom = lt["of_learners"] if ind.counts_learners(kind) else lt["of_members"]
+        return lt["required_percent"].format(nguong=ind.threshold(level, kind), mau_so=whom)
+    if ind.type == IndicatorType.GRADE:
+        return lt["required_grade"].format(muc=rubric.grade(ind.required[level]).label)
+    return lt["required_yes_no"]

@@ -26,3 +26,10 @@ def number_from_text(text: str) -> float | None:
         return None
     value = float(cleaned.replace(",", "."))
     return value if math.isfinite(value) else None
+
+
+def percent(count: int, denominator: int) -> str:
+    """A share as officials read it: whole when whole, else one decimal, never rounded up
+    past a threshold (94,9 % is not shown as 95 %)."""
+    tenths = 1000 * count // denominator
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10},{tenths % 10}"

@@ -1,0 +1,397 @@
+"""Write the council's workbook (tham_dinh/ThamDinh_DVHT_<year>.xlsx): created by the first
+run of a season, then updated, never overwritten, by every later one.
+
+Updated means: every row the workbook had keeps its place and every value typed into its
+yellow cells is written back exactly as read (even one the judge could not use); rows of new
+units and new indicators are added at the end; the locked cells (the unit's figures, the
+computed and final results, the state of the council's entries) are refreshed. The previous
+version is copied beside it, under its own save time, before it is replaced in one rename; a
+workbook that Excel or LibreOffice has open, or that cannot be read, is left as it is. The
+workbook is rebuilt from the shared layout with xlsxwriter rather than edited in place, so
+that what we write is always exactly our layout, and since the sheets and their structure
+are locked, the yellow cells are the only place a person can have typed anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from processor import __version__
+from processor.intake.council import lock_owner
+from processor.model.batch import BatchResult
+from processor.model.council import CouncilEntries, ReviewState, UnitEntries, council_key, file_code
+from processor.model.council_layout import FORMAT_VERSION, HEADER_ROW, KEY_SEPARATOR, CouncilLayout, Sheet
+from processor.model.level_layout import LevelLayout
+from processor.model.levels import IndicatorType, LevelRubric, UnitKind, denominator_of
+from processor.model.records import UnitResult
+from processor.model.rubric import Rubric
+from processor.report.summary import Summary, indicator_figure, requirement_text
+from processor.system.oserrors import describe
+from processor.template.base import BaseWriter
+from processor.template.lock import lock_structure
+from processor.text.normalise import display_path
+from processor.text.numbers import format_number
+from processor.text.wording import report_texts, wording
+
+
+class UpdateStatus(StrEnum):
+    CREATED = "created"
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    OPEN = "open"  # open in Excel or LibreOffice: left as it is
+    UNREADABLE = "unreadable"  # could not be read: left as it is
+    NOT_UPDATED = "not_updated"  # writing failed: the previous version stands
+
+
+@dataclass(frozen=True)
+class CouncilUpdate:
+    status: UpdateStatus
+    path: Path
+    backup: Path | None = None
+    detail: str = ""
+
+    def line(self) -> str:
+        """The console line that says what became of the workbook."""
+        t = wording("council")["console"]
+        shown, detail = str(self.path), self.detail
+        if self.status == UpdateStatus.OPEN:
+            return t["open"].format(duong_dan=shown, boi=t.get(f"by_{detail}", detail))
+        if self.status == UpdateStatus.UNREADABLE:
+            return t["unreadable"].format(duong_dan=shown, ly_do=detail)
+        if self.status == UpdateStatus.NOT_UPDATED:
+            return t["not_updated"].format(duong_dan=shown, ly_do=detail)
+        if self.status == UpdateStatus.WRITTEN:
+            return t["written"].format(duong_dan=shown, ban_sao=self.backup)
+        return t[self.status.value].format(duong_dan=shown)
+
+
+Row = dict[str, Any]
+
+
+def update_council_workbook(result: BatchResult, summary: Summary, path: Path, password: str) -> CouncilUpdate:
+    """Bring the council workbook up to date with this run, keeping everything typed into it."""
+    council = result.council
+    assert council is not None and result.council_layout is not None
+    entries = council.entries
+    if entries.unreadable:
+        return CouncilUpdate(UpdateStatus.UNREADABLE, path, detail=entries.unreadable)
+    owner = lock_owner(path)
+    if owner:
+        return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner)
+    layout = result.council_layout
+    units, items = council_rows(result, summary, layout)
+    if entries.exists and _same(entries, units, items):
+        return CouncilUpdate(UpdateStatus.UNCHANGED, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        backup = _backup(path) if path.exists() else None
+        draft = path.with_name(f".{path.stem}.moi-{os.getpid()}.xlsx")
+        locked = path.with_name(f".{path.stem}.khoa-{os.getpid()}.xlsx")
+        try:
+            _write(draft, result, layout, units, items, password)
+            lock_structure(draft, locked, password)
+            os.replace(locked, path)
+        finally:
+            for temp in (draft, locked):
+                if temp.exists():
+                    temp.unlink()
+    except OSError as exc:
+        return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=describe(exc))
+    return CouncilUpdate(UpdateStatus.WRITTEN if backup else UpdateStatus.CREATED, path, backup=backup)
+
+
+def _backup(path: Path) -> Path:
+    """A copy of the version about to be replaced, named after the time it was saved."""
+    saved = datetime.fromtimestamp(path.stat().st_mtime)
+    target = path.with_name(f"{path.stem}_ban_luu_{saved:%Y%m%d-%H%M%S}{path.suffix}")
+    if not target.exists():
+        shutil.copy2(path, target)
+    return target
+
+
+def _same(entries: CouncilEntries, units: list[Row], items: list[Row]) -> bool:
+    """Nothing to write: the same rows, in the same order, with the same values."""
+    if entries.rows != (tuple(r["key"] for r in units), tuple(r["key"] for r in items)):
+        return False
+    old_units, old_items = entries.previous
+    return (all(_comparable(old_units.get(r["key"], {})) == _comparable(r) for r in units)
+            and all(_comparable(old_items.get(r["key"], {})) == _comparable(r) for r in items))
+
+
+def _comparable(row: Row) -> dict[str, str]:
+    out = {}
+    for key, value in row.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = "" if value is None else str(value)
+        if text:
+            out[key] = text
+    return out
+
+
+# ---- the rows ---------------------------------------------------------------------------
+
+def council_rows(result: BatchResult, summary: Summary, layout: CouncilLayout) -> tuple[list[Row], list[Row]]:
+    """Every row of both sheets, in their order: the workbook's rows first, then new ones."""
+    council = result.council
+    assert council is not None
+    entries = council.entries
+    old_units, old_items = entries.previous
+    current_units: dict[str, Row] = {}
+    current_items: dict[str, Row] = {}
+    for i, u in enumerate(result.resolution.units):
+        key = council_key(u.unit)
+        row = _unit_row(result, summary, i, u, entries.units.get(key), layout)
+        current_units[key] = {**old_units.get(key, {}), **row, **_typed(old_units.get(key, {}), layout.units)}
+        for item_row in _item_rows(result, summary, i, u, layout):
+            k = item_row["key"]
+            current_items[k] = {**old_items.get(k, {}), **item_row, **_typed(old_items.get(k, {}), layout.items)}
+    texts = wording("council")
+    units = _ordered(entries.rows[0] if entries.rows else (), old_units, current_units,
+                     lambda r: {"state": texts["state"]["gone"], "file_sha": ""})
+    withdrawn = {k for k, r in current_units.items() if not r.get("file_sha")}
+    items = _ordered(entries.rows[1] if len(entries.rows) > 1 else (), old_items, current_items,
+                     lambda r: {"item_state": texts["item_state"]["withdrawn" if r["key"].rsplit(KEY_SEPARATOR, 1)[0]
+                                                                 in withdrawn else "not_current"]})
+    for n, row in enumerate(units, 1):
+        row["stt"] = n
+    for n, row in enumerate(items, 1):
+        row["stt"] = n
+    return units, items
+
+
+def _ordered(order: tuple[str, ...], old: dict[str, Row], current: dict[str, Row], gone) -> list[Row]:  # type: ignore[no-untyped-def]
+    rows = []
+    seen = set()
+    for key in order:
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in current:
+            rows.append(current[key])
+        elif key in old:
+            rows.append({**old[key], **gone(old[key])})
+    rows += [row for key, row in current.items() if key not in seen]
+    return rows
+
+
+def _typed(old: Row, sheet: Sheet) -> Row:
+    """The entry cells of a row as the council left them (blank ones omitted)."""
+    return {k: old[k] for k in sheet.entry_keys if old.get(k) not in (None, "")}
+
+
+def _unit_row(result: BatchResult, summary: Summary, i: int, u: UnitResult, ue: UnitEntries | None,
+              layout: CouncilLayout) -> Row:
+    texts, rt = wording("council"), report_texts()
+    council = result.council
+    assert council is not None
+    final = council.finals[i]
+    state = council.states.get(i, ReviewState.NONE)
+    sub = u.submission
+    files = [f for f in (sub, *u.superseded) if f is not None]
+    row: Row = {
+        "key": council_key(u.unit), "code": u.unit.code, "name": u.unit.name, "group": u.unit.group,
+        "status": rt["status"][u.status],
+        "file": display_path(sub.rel) if sub else "", "file_code": file_code(sub.sha256) if sub else "",
+        "files": "\n".join(f"{file_code(f.sha256)} {display_path(f.rel)}" for f in files) if len(files) > 1 else "",
+        "self": final.self_label, "verified": final.verified_label, "final": final.label,
+        "finality": texts["finality"][final.finality],
+        "file_sha": sub.sha256 if sub else "",
+    }
+    if layout.kind == "levels":
+        level = summary.units[i].level
+        row["kind"] = level.kind_label if level and level.kind else ""
+        row["asked"] = level.asked_label if level else ""
+    if state == ReviewState.STALE and ue is not None and sub is not None:
+        row["state"] = texts["state"]["stale"].format(cu=file_code(ue.sha256) or "(không rõ)",
+                                                       moi=file_code(sub.sha256))
+    else:
+        row["state"] = texts["state"][state.value]
+    if ue is not None and ue.spoken:
+        row["entries_sha"] = sub.sha256 if state == ReviewState.APPLIED and sub else ue.sha256
+    else:
+        row["entries_sha"] = ""
+    return row
+
+
+def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, layout: CouncilLayout) -> list[Row]:
+    sub = u.submission
+    if sub is None:
+        return []
+    council = result.council
+    assert council is not None
+    key = council_key(u.unit)
+    state = council.states.get(i, ReviewState.NONE)
+    applied = set(council.applied_items.get(i, ()))
+    texts = wording("council")
+    rows: list[Row] = []
+    base = {"code": u.unit.code, "name": u.unit.name}
+
+    def item_state(item_id: str, typed: bool) -> str:
+        if state == ReviewState.STALE:
+            return texts["item_state"]["stale"]
+        if item_id in applied:
+            return texts["item_state"]["applied"]
+        return texts["item_state"]["rejected"] if typed else ""
+
+    ue = council.entries.units.get(key)
+    typed_items = ue.items if ue is not None else {}
+    rubric = result.options.rubric
+    if isinstance(rubric, LevelRubric):
+        level_layout = result.layout
+        assert isinstance(level_layout, LevelLayout)
+        tier = level_layout.tier
+        entries = sub.levels
+        row_level = summary.units[i].level
+        kind: UnitKind | None = row_level.kind if row_level else None
+        asked = (entries.level_asked if entries else None) or 1
+        outcome = row_level.verdict.outcome if row_level and row_level.verdict else {}
+        grade_label = {g.id: g.label for g in rubric.grades}
+        lt = report_texts()["levels"]
+        indicators = [ind for ind in tier.indicators if ind.id in tier.level_indicators[asked]
+                      and (kind is None or ind.applies(kind, asked))]
+        for ind in indicators:
+            entry = entries.indicators.get(ind.id) if entries else None
+            typed = ind.id in typed_items and bool(typed_items[ind.id].raw)
+            rows.append({
+                **base, "key": f"{key}{KEY_SEPARATOR}{ind.id}", "item": ind.code, "item_text": ind.label,
+                "requirement": requirement_text(ind, asked, kind, level_layout),
+                "self_judged": (grade_label.get(entry.judged, "") if ind.type == IndicatorType.GRADE
+                                else lt["judged"].get(entry.judged, "")) if entry else "",
+                "figure": (indicator_figure(ind, entries, kind, grade_label, lt["html"]["figure_percent"])
+                           if entries else ""),
+                "evidence": entry.evidence if entry else "",
+                "computed": lt["outcome"].get(outcome.get(ind.id, ""), ""),
+                "item_state": item_state(ind.id, typed),
+                "_type": ind.type.value,
+                "_max": (denominator_of(ind, entries, kind) if entries and ind.type == IndicatorType.PERCENT
+                         else None),
+            })
+        return rows
+    assert isinstance(rubric, Rubric)
+    for leaf in rubric.leaves:
+        score = sub.scores.get(leaf.id)
+        typed = leaf.id in typed_items and bool(typed_items[leaf.id].raw)
+        rows.append({
+            **base, "key": f"{key}{KEY_SEPARATOR}{leaf.id}", "item": leaf.id, "item_text": leaf.label,
+            "max": leaf.max, "self_score": score if isinstance(score, int | float) else "",
+            "evidence": sub.evidence.get(leaf.id, ""), "item_state": item_state(leaf.id, typed),
+            "_type": "score", "_max": leaf.max,
+        })
+    return rows
+
+
+# ---- the workbook -----------------------------------------------------------------------
+
+class _Writer(BaseWriter):
+    def __init__(self, password: str, year: int) -> None:
+        self.password, self.year = password, year
+
+
+def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[Row], items: list[Row],
+           password: str) -> None:
+    texts = wording("council")
+    year = result.options.year
+    writer = _Writer(password, year)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False,
+                                         "default_format_properties": {"font_name": "Times New Roman",
+                                                                       "font_size": 12}})
+    writer.f = writer._formats(wb)
+    f = writer.f
+    f["cell"] = wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1,
+                               "text_wrap": True, "num_format": "@"})
+    f["cell_number"] = wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1,
+                                      "align": "center"})
+    f["input"] = wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1,
+                                "text_wrap": True, "locked": False, "bg_color": "#FFF2CC"})
+    stamp = datetime.combine(result.options.today, datetime.min.time())
+    wb.set_properties({"title": texts["title"].format(nam=year), "comments": f"dvht {__version__} tham-dinh",
+                       "created": stamp})
+    guide_lines = texts["guide" if layout.kind == "levels" else "guide_points"]
+    ph = {"trang_chi_tieu": layout.items.name, "trang_ket_luan": layout.units.name,
+          "buoc": format_number(getattr(result.options.rubric, "step", 0.5))}
+    guide = wb.add_worksheet(layout.guide)
+    writer._guide_sheet(guide, texts["title"].format(nam=year), result.options.rubric.legal_basis,
+                        [("", [line.format(**ph) for line in guide_lines])])
+    conclusion_options = [o.text for o in layout.options]
+    _sheet(wb, writer, layout.units, units, texts, year, result, validations=lambda ws, r, row: ws.data_validation(
+        r, layout.units.index["conclusion"], r, layout.units.index["conclusion"],
+        {"validate": "list", "source": conclusion_options, "error_type": "stop",
+         "error_title": "Kết luận", "error_message": "Hãy chọn một kết luận trong danh sách (hoặc để trống)."}))
+    rubric = result.options.rubric
+    grades = [g.label for g in rubric.grades] if isinstance(rubric, LevelRubric) else []
+    verdicts = [texts["verdict"]["dat"], texts["verdict"]["khong_dat"]]
+
+    def item_validation(ws: Worksheet, r: int, row: Row) -> None:
+        col = layout.items.index["verdict" if layout.kind == "levels" else "score"]
+        kind, top = row.get("_type"), row.get("_max")
+        if kind == "yes_no":
+            spec: dict[str, Any] = {"validate": "list", "source": verdicts}
+        elif kind == "grade":
+            spec = {"validate": "list", "source": grades}
+        elif kind == "percent":
+            spec = ({"validate": "integer", "criteria": "between", "minimum": 0, "maximum": int(top)} if top
+                    else {"validate": "integer", "criteria": ">=", "value": 0})
+            spec["input_message"] = "Số thành viên (hoặc người học) đạt mà Hội đồng xác nhận."
+        elif kind == "score":
+            spec = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": float(top or 0)}
+        else:
+            return
+        ws.data_validation(r, col, r, col, {**spec, "error_type": "stop", "error_title": "Kết quả thẩm định",
+                                            "error_message": "Giá trị không hợp lệ cho chỉ tiêu này."})
+
+    _sheet(wb, writer, layout.items, items, texts, year, result, validations=item_validation)
+    meta = wb.add_worksheet(layout.meta)
+    for r, (k, v) in enumerate([("format", FORMAT_VERSION), ("rubric", rubric.id), ("year", str(year)),
+                                ("generator", f"dvht {__version__}")]):
+        meta.write_string(r, 0, k)
+        meta.write_string(r, 1, v)
+    meta.protect(password)
+    meta.very_hidden()
+    wb.close()
+
+
+def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Row], texts: dict, year: int,
+           result: BatchResult, validations) -> None:  # type: ignore[no-untyped-def]
+    f = writer.f
+    ws = wb.add_worksheet(sheet.name)
+    last = len(sheet.columns) - 1
+    ws.write_string(0, 0, texts["title"].format(nam=year), f["heading"])
+    ws.write_string(1, 0, texts["subtitle"].format(can_cu=result.options.rubric.legal_basis.split(" quy định")[0]),
+                    f["note"])
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width, None, {"hidden": column.hidden})
+        ws.write_string(HEADER_ROW, c, column.header, f["header"])
+    ws.set_row(HEADER_ROW, 48)
+    for n, row in enumerate(rows):
+        r = HEADER_ROW + 1 + n
+        for c, column in enumerate(sheet.columns):
+            value = row.get(column.key, "")
+            fmt = f["input"] if column.entry else f["cell_number"] if isinstance(value, int | float) else f["cell"]
+            if isinstance(value, bool):
+                value = str(value)
+            if isinstance(value, int | float):
+                ws.write_number(r, c, value, fmt)
+            elif value is None or value == "":
+                ws.write_blank(r, c, None, fmt)
+            else:
+                ws.write_string(r, c, str(value), fmt)
+        validations(ws, r, row)
+    ws.freeze_panes(HEADER_ROW + 1, 3)
+    if rows:
+        ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), last)
+    ws.repeat_rows(HEADER_ROW)
+    writer._print_setup(ws, landscape=True)
+    writer._protect(ws, autofilter=True, sort=False)
