@@ -14,6 +14,7 @@ import pandas as pd
 
 from processor.judge.score import CLASS, TOTAL
 from processor.model.batch import BatchResult
+from processor.model.council import FinalResult, council_key
 from processor.model.issues import Issue
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict, denominator_of
@@ -46,6 +47,8 @@ class UnitRow:
     submission: FileResult | None
     superseded: tuple[str, ...]
     level: UnitLevel | None = None  # Thông tư 24/2023 seasons only
+    final: FinalResult | None = None  # self-assessed, verified and final result (the council's word applied)
+    council_issues: tuple[Issue, ...] = ()  # the council's entries about this unit that could not be applied
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def summarise(result: BatchResult) -> Summary:
             file=sub.rel if sub else "", in_roster=u.in_roster,
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
+            **_council_fields(result, i),
         ))
 
     file_rows, issues = _files_and_issues(result, units, texts)
@@ -224,8 +228,26 @@ def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
                   if (key := result.resolution.unit_of_file.get(fr.rel, ""))}
     issues = sorted(((i, unit_label.get(i.file, "")) for f in result.resolution.files for i in f.issues),
                     key=lambda pair: (0 if pair[0].is_error else 1, pair[0].file))
+    if result.council is not None:  # the council's own entries, after the units' files, by unit
+        label_of_key = {council_key(u.unit): f"{u.unit.code} {u.unit.name}".strip() for u in result.resolution.units}
+        issues += sorted(((issue, label_of_key.get(key, "")) for key, issue in result.council.issues),
+                         key=lambda pair: (0 if pair[0].is_error else 1, pair[0].sheet, _cell_order(pair[0].cell)))
 
     return file_rows, issues
+
+
+def _cell_order(cell: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+
+
+def _council_fields(result: BatchResult, i: int) -> dict:
+    """A unit's final result and the council's entries about it that could not be applied."""
+    council = result.council
+    if council is None:
+        return {}
+    key = council_key(result.resolution.units[i].unit)
+    return {"final": council.finals.get(i), "council_issues": tuple(x for k, x in council.issues if k == key)}
 
 
 def _on_time(sub: FileResult | None, deadline: date | None) -> bool | None:
@@ -271,6 +293,7 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
             level=_unit_level(rubric, u.unit.kind, entries, result.verdicts.get(i), lt),
+            **_council_fields(result, i),
         ))
     file_rows, issues = _files_and_issues(result, units, texts)
 
