@@ -18,7 +18,7 @@ from processor.intake.discover import discover
 from processor.intake.pool import Step, run_files
 from processor.intake.resolve import apply_file_choices, resolve
 from processor.intake.step import process_file
-from processor.judge.council import judge_council
+from processor.judge.council import council_issue_order, judge_council
 from processor.judge.levels import judge_units
 from processor.judge.score import score_units
 from processor.model.batch import BatchOptions, BatchResult, CheckContext
@@ -61,7 +61,7 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     else:
         scores, verdicts = score_units(units, rubric), {}
     council = judge_council(units, rubric, tier, entries, verdicts, scores if rubric.kind == "points" else None)
-    council = replace(council, issues=(*choice_issues, *council.issues))
+    council = replace(council, issues=council_issue_order(units, [*choice_issues, *council.issues]))
     timings["resolve_score"] = time.perf_counter() - clock
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,

@@ -32,6 +32,8 @@ def fill_council(path: Path, rubric: AnyRubric, values: dict[tuple[str, str, str
         cell = ws.cell(row, sheet.index[column] + 1)
         assert cell.protection.locked is False, f"{sheet.name}!{cell.coordinate} is locked"
         cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # the yellow text cells are formatted as text: "=…" stays text, as in Excel
     wb.save(path)
 
 

@@ -62,7 +62,7 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
     problem = _not_this_season(sheets, layout, rubric, year)
     if problem:
         return CouncilEntries(file=shown, exists=True, open_elsewhere=bool(owner), unreadable=problem)
-    issues: list[Issue] = []
+    issues: list[tuple[str, Issue]] = []
     items: dict[str, dict[str, ItemEntry]] = {}
     item_keys = []
     previous: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] = ({}, {})
@@ -73,7 +73,7 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
         item_keys.append(key)
         previous[1][key] = _as_read(row, layout.items)
         unit_key, item = key.rsplit(KEY_SEPARATOR, 1)
-        entry = _item_entry(row, row_no, item, layout, rubric, tier_indicators or {}, shown, issues)
+        entry = _item_entry(row, row_no, item, layout, rubric, tier_indicators or {}, shown, issues, unit_key)
         if entry is not None:
             items.setdefault(unit_key, {})[item] = entry
     units: dict[str, UnitEntries] = {}
@@ -141,15 +141,16 @@ def _key(text: str) -> str:
 
 
 def _unit_entries(row: list[Any], row_no: int, key: str, items: dict[str, ItemEntry], layout: CouncilLayout,
-                  shown: str, issues: list[Issue]) -> UnitEntries:
+                  shown: str, issues: list[tuple[str, Issue]]) -> UnitEntries:
     sheet = layout.units
     raw = _text(row, sheet, "conclusion")
     conclusion, rank = Conclusion.BLANK, None
     if raw:
         option = layout.option(raw)
         if option is None:
-            issues.append(make_issue("council-conclusion-invalid", shown, sheet.name, sheet.cell("conclusion", row_no),
-                                     gia_tri=raw, lua_chon="; ".join(f'"{o.text}"' for o in layout.options)))
+            issues.append((key, make_issue("council-conclusion-invalid", shown, sheet.name,
+                                           sheet.cell("conclusion", row_no), gia_tri=raw,
+                                           lua_chon="; ".join(f'"{o.text}"' for o in layout.options))))
         else:
             conclusion, rank = option.conclusion, option.rank
     cells = {k: f"{sheet.name}!{sheet.cell(k, row_no)}" for k in ("conclusion", "reason", "file_choice", "confirm")}
@@ -163,7 +164,8 @@ def _unit_entries(row: list[Any], row_no: int, key: str, items: dict[str, ItemEn
 
 
 def _item_entry(row: list[Any], row_no: int, item: str, layout: CouncilLayout, rubric: AnyRubric,
-                indicators: dict[str, Any], shown: str, issues: list[Issue]) -> ItemEntry | None:
+                indicators: dict[str, Any], shown: str, issues: list[tuple[str, Issue]],
+                unit_key: str) -> ItemEntry | None:
     sheet = layout.items
     value_key = "verdict" if layout.kind == "levels" else "score"
     value = row[sheet.index[value_key]]
@@ -179,8 +181,9 @@ def _item_entry(row: list[Any], row_no: int, item: str, layout: CouncilLayout, r
     column = sheet.columns[sheet.index[value_key]].header
 
     def invalid(need: str) -> None:
-        issues.append(make_issue("council-value-invalid", shown, sheet.name, sheet.cell(value_key, row_no),
-                                 gia_tri=raw, cot=column, chi_tieu=item.upper().replace("_", "."), can=need))
+        issues.append((unit_key, make_issue("council-value-invalid", shown, sheet.name, sheet.cell(value_key, row_no),
+                                            gia_tri=raw, cot=column, chi_tieu=item.upper().replace("_", "."),
+                                            can=need)))
 
     verdicts = wording("council")["verdict"]
     said = {_key(text): vid for vid, text in verdicts.items()}.get(_key(raw))

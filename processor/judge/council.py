@@ -69,7 +69,7 @@ def _state(u: UnitResult, entries: UnitEntries | None, file: str,
 def judge_council(units: list[UnitResult], rubric: LevelRubric | Rubric, tier: Tier | None,
                   entries: CouncilEntries, self_verdicts: dict[int, Verdict],
                   self_scores: pd.DataFrame | None) -> CouncilOutcome:
-    issues: list[tuple[str, Issue]] = [("", i) for i in entries.issues]
+    issues: list[tuple[str, Issue]] = list(entries.issues)
     states: dict[int, ReviewState] = {}
     for i, u in enumerate(units):
         states[i] = _state(u, entries.units.get(council_key(u.unit)), entries.file, issues)
@@ -88,6 +88,18 @@ def judge_council(units: list[UnitResult], rubric: LevelRubric | Rubric, tier: T
     finals = {i: replace(f, state=states[i]) for i, f in finals.items()}
     return CouncilOutcome(entries=entries, finals=finals, states=states, issues=tuple(issues), verified=verified,
                           applied_items=applied)
+
+
+def council_issue_order(units: list[UnitResult], issues: list[tuple[str, Issue]]) -> tuple[tuple[str, Issue], ...]:
+    """The order an official reads them: unit by unit as the roster lists them, then sheet
+    by sheet and row by row of the council workbook."""
+    position = {council_key(u.unit): i for i, u in enumerate(units)}
+
+    def order(pair: tuple[str, Issue]) -> tuple[int, str, int, str]:
+        digits = "".join(ch for ch in pair[1].cell if ch.isdigit())
+        return (position.get(pair[0], len(position)), pair[1].sheet, int(digits or 0), pair[1].cell)
+
+    return tuple(sorted(issues, key=order))
 
 
 # ---- Thông tư 24/2023 -----------------------------------------------------------------

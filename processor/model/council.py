@@ -81,7 +81,7 @@ class UnitEntries:
 
     @property
     def spoken(self) -> bool:
-        return bool(self.conclusion or self.reason or self.items)
+        return bool(self.conclusion_raw or self.reason or self.items)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class CouncilEntries:
     file: str  # the workbook's path as shown in issues ("tham_dinh/ThamDinh_DVHT_2025.xlsx")
     exists: bool
     units: dict[str, UnitEntries] = field(default_factory=dict)
-    issues: tuple[Issue, ...] = ()
+    issues: tuple[tuple[str, Issue], ...] = ()  # (unit key, issue)
     open_elsewhere: bool = False  # Excel or LibreOffice has it open: read, not updated
     unreadable: str = ""  # why the workbook could not be read (it is then not updated either)
     rows: tuple[tuple[str, ...], ...] = ()  # the keys of every row, in order, per sheet (kept on update)
@@ -126,7 +126,7 @@ class FinalResult:
     verified_rank: int | None
     verified_label: str
     rank: int | None
-    label: str  # "Mức độ 1", "Tốt", or the not-recommended wording
+    label: str  # a level or class label, or the not-recommended wording
     asked: int | None = None
     reasons: tuple[Reason, ...] = ()  # why not (or not at the level asked)
     council_reason: str = ""  # the Lý do of the council's conclusion

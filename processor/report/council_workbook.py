@@ -75,6 +75,7 @@ class CouncilUpdate:
 
 
 Row = dict[str, Any]
+NUMBER_ENTRIES = ("verdict", "score")  # a count or points may be typed there; every other entry is text
 
 
 def update_council_workbook(result: BatchResult, summary: Summary, path: Path, password: str) -> CouncilUpdate:
@@ -316,6 +317,9 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
                                       "align": "center"})
     f["input"] = wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1,
                                 "text_wrap": True, "locked": False, "bg_color": "#FFF2CC"})
+    # text entries are text cells, so "=…" typed as a reason stays text in Excel and LibreOffice
+    f["input_text"] = wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1,
+                                     "text_wrap": True, "locked": False, "bg_color": "#FFF2CC", "num_format": "@"})
     stamp = datetime.combine(result.options.today, datetime.min.time())
     wb.set_properties({"title": texts["title"].format(nam=year), "comments": f"dvht {__version__} tham-dinh",
                        "created": stamp})
@@ -379,7 +383,10 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
         r = HEADER_ROW + 1 + n
         for c, column in enumerate(sheet.columns):
             value = row.get(column.key, "")
-            fmt = f["input"] if column.entry else f["cell_number"] if isinstance(value, int | float) else f["cell"]
+            if column.entry:
+                fmt = f["input"] if column.key in NUMBER_ENTRIES else f["input_text"]
+            else:
+                fmt = f["cell_number"] if isinstance(value, int | float) else f["cell"]
             if isinstance(value, bool):
                 value = str(value)
             if isinstance(value, int | float):

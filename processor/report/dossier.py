@@ -33,7 +33,7 @@ class DocUnit:
     group: str
     kind_label: str  # TT24: the unit kind; TT22: ""
     asked_label: str  # TT24: "Mức độ 2"; TT22: ""
-    self_label: str  # the result of the unit's own figures ("Mức độ 2", "Tốt", "Không đạt", "Chưa đánh giá")
+    self_label: str  # the result of the unit's own figures: a level or class label, or "not reached" wording
     label: str  # the final result: the level or class recommended, or the not-recommended wording
     rank: int | None  # the level (TT24) or the band's position, best first (TT22); None: not recommended
     reply: bool  # not recommended, or not at the level asked: the unit gets a written answer

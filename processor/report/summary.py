@@ -230,15 +230,9 @@ def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
                     key=lambda pair: (0 if pair[0].is_error else 1, pair[0].file))
     if result.council is not None:  # the council's own entries, after the units' files, by unit
         label_of_key = {council_key(u.unit): f"{u.unit.code} {u.unit.name}".strip() for u in result.resolution.units}
-        issues += sorted(((issue, label_of_key.get(key, "")) for key, issue in result.council.issues),
-                         key=lambda pair: (0 if pair[0].is_error else 1, pair[0].sheet, _cell_order(pair[0].cell)))
+        issues += [(issue, label_of_key.get(key, "")) for key, issue in result.council.issues]
 
     return file_rows, issues
-
-
-def _cell_order(cell: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    return (int(digits) if digits else 0, cell)
 
 
 def _council_fields(result: BatchResult, i: int) -> dict:

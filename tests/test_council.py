@@ -1,0 +1,369 @@
+"""The council's workbook (issue 13): created, updated without losing a typed value, read
+back, and applied — verified figures, conclusions, the choice of file, entries that belong
+to another file, a workbook open in Excel, and entries that make no sense."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from processor.model.batch import BatchOptions, BatchResult
+from processor.model.council import Finality, Reason, ReviewState, file_code
+from processor.model.issues import make_issue
+from processor.model.level_layout import build_level_layout
+from processor.model.records import Unit
+from processor.model.rubric import load_rubric
+from processor.model.settings import load_settings
+from processor.pipeline import run_batch
+from processor.report.council_workbook import CouncilUpdate, UpdateStatus, update_council_workbook
+from processor.report.publish import Published, publish
+from processor.template.filler import fill_template
+from processor.template.levels_writer import LevelTemplateRequest, write_level_template
+from tests.conftest import FIXED_TIME, full_scores
+from tests.council_util import council_cell, council_row, fill_council, read_council_rows
+from tests.test_level_recalc import complete
+
+RUBRIC = load_rubric("tt24-2023")
+LAYOUT = build_level_layout(RUBRIC, "tinh")
+OFFICE = "co_quan_nha_nuoc"
+ROSTER = (
+    Unit("SNV", "Sở Nội vụ", "Sở, ban, ngành", kind=OFFICE),
+    Unit("STC", "Sở Tài chính", "Sở, ban, ngành", kind=OFFICE),
+    Unit("SXD", "Sở Xây dựng", "Sở, ban, ngành", kind=OFFICE),
+    Unit("SYT", "Sở Y tế", "Sở, ban, ngành", kind=OFFICE),
+)
+PRIOR_12 = {"cong_nhan_truoc_muc_do": "Mức độ 1", "cong_nhan_truoc_so_qd": "15/QĐ-UBND",
+            "cong_nhan_truoc_ngay": date(2025, 1, 10)}
+BOOK = "tham_dinh/ThamDinh_DVHT_2025.xlsx"
+UNITS_SHEET, ITEMS_SHEET = "Kết luận", "Thẩm định chỉ tiêu"
+
+
+@dataclass
+class Season:
+    root: Path
+    blank: Path
+    inbox: Path
+    out: Path
+
+    @property
+    def book(self) -> Path:
+        return self.out / BOOK
+
+    def dossier(self, code: str, level: int, name: str | None = None, mtime: float | None = None,
+                **changes) -> Path:
+        unit = next(u for u in ROSTER if u.code == code)
+        values = complete(LAYOUT, OFFICE, level, 100, None, ngay_bao_cao=date(2026, 1, 10), ma_don_vi=code,
+                          ten_don_vi=unit.name, **{**(PRIOR_12 if level == 2 else {}), **changes})
+        path = fill_template(self.blank, self.inbox / (name or f"{code}.xlsx"),
+                             {k: v for k, v in values.items() if v is not None})
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+        return path
+
+    def run(self) -> tuple[BatchResult, Published, CouncilUpdate]:
+        options = BatchOptions(input_dir=self.inbox, out_dir=self.out, year=2025, rubric=RUBRIC, roster=ROSTER,
+                               deadline=date(2026, 1, 14), workers=1, today=date(2026, 1, 20), tier="tinh")
+        result = run_batch(options)
+        published = publish(result)
+        return result, published, update_council_workbook(result, published.summary, result.council_path, "dvht")
+
+
+@pytest.fixture
+def season(tmp_path: Path) -> Season:
+    blank = write_level_template(tmp_path / "Mau.xlsx", LevelTemplateRequest(LAYOUT, load_settings(), 2025,
+                                                                             generated_at=FIXED_TIME))
+    inbox = tmp_path / "ho_so"
+    inbox.mkdir()
+    s = Season(tmp_path, blank, inbox, tmp_path / "out")
+    s.dossier("SNV", 2)  # level 2 asked, met, eligible
+    s.dossier("STC", 1)  # level 1 asked, met
+    s.dossier("SXD", 1)  # level 1 asked, met
+    return s  # SYT sends nothing
+
+
+def finals(result: BatchResult) -> dict[str, object]:
+    return {u.unit.code: result.council.finals[i] for i, u in enumerate(result.resolution.units)}
+
+
+def council_issues(result: BatchResult) -> list:
+    return [issue for _, issue in result.council.issues]
+
+
+def test_first_run_creates_the_workbook_with_a_row_per_unit_and_per_indicator(season):
+    result, _, update = season.run()
+    assert update.status == UpdateStatus.CREATED and season.book.is_file()
+    units = read_council_rows(season.book, RUBRIC, "units")
+    assert [(r["key"], r["code"], r["status"], r["final"], r["state"]) for r in units] == [
+        ("snv", "SNV", "Hợp lệ", "Mức độ 2", "Chưa có ý kiến"),
+        ("stc", "STC", "Hợp lệ", "Mức độ 1", "Chưa có ý kiến"),
+        ("sxd", "SXD", "Hợp lệ", "Mức độ 1", "Chưa có ý kiến"),
+        ("syt", "SYT", "Chưa nộp", "Chưa nộp hồ sơ", "Chưa có ý kiến"),
+    ]
+    items = read_council_rows(season.book, RUBRIC, "items")
+    kind = RUBRIC.unit_kind(OFFICE)
+    expected = [f"{code}|{ind.id}" for code, level in (("snv", 2), ("stc", 1), ("sxd", 1))
+                for ind in LAYOUT.tier.applicable(level, kind)]
+    assert [r["key"] for r in items] == expected
+    # the unit's own figure and the requirement at the level asked are shown, locked
+    row = council_row(season.book, RUBRIC, "items", "snv|tc2_ct1")
+    assert (row["item"], row["requirement"], row["figure"], row["computed"]) == (
+        "TC2.CT1", "≥ 95% thành viên", "100/100 (100%)", "Đạt")
+    assert result.council.states == dict.fromkeys(range(4), ReviewState.NONE)
+    # a second run with nothing new leaves the file as it is
+    before = season.book.read_bytes()
+    assert season.run()[2].status == UpdateStatus.UNCHANGED
+    assert season.book.read_bytes() == before
+
+
+def test_typed_values_survive_a_rerun_that_adds_two_new_files(season):
+    season.run()
+    typed = {("units", "stc", "reason"): "=HYPERLINK(\"http://x\")", ("units", "sxd", "conclusion"): "Không đề nghị",
+             ("units", "sxd", "reason"): "Hồ sơ thiếu minh chứng gốc",
+             ("items", "snv|tc2_ct1", "verdict"): 97, ("items", "snv|tc2_ct1", "opinion"): "Đã đối chiếu danh sách",
+             ("items", "stc|tc1_ct1", "verdict"): "Không đạt"}  # no reason: kept, reported, not applied
+    fill_council(season.book, RUBRIC, typed)
+    cells = {k: council_cell(RUBRIC, season.book, k[0], k[1], k[2]) for k in typed}
+    season.dossier("SYT", 1)  # a unit that had not sent
+    season.dossier("SXD", 1, name="SXD_ban_sua.xlsx", mtime=time.time() + 3600, so_dat_tc2_ct1=98)  # a later file
+    result, _, update = season.run()
+    assert update.status == UpdateStatus.WRITTEN
+    assert update.backup is not None and update.backup.is_file() and update.backup.parent == season.book.parent
+    for (which, key, column), value in typed.items():
+        assert council_row(season.book, RUBRIC, which, key)[column] == value
+        assert council_cell(RUBRIC, season.book, which, key, column) == cells[(which, key, column)]
+    # the backup is the version before: the entries, without SYT's new indicator rows
+    assert council_row(update.backup, RUBRIC, "units", "sxd")["reason"] == "Hồ sơ thiếu minh chứng gốc"
+    old_keys = [r["key"] for r in read_council_rows(update.backup, RUBRIC, "items")]
+    new_keys = [r["key"] for r in read_council_rows(season.book, RUBRIC, "items")]
+    assert new_keys[:len(old_keys)] == old_keys
+    assert new_keys[len(old_keys):] == [f"syt|{i.id}" for i in LAYOUT.tier.applicable(1, RUBRIC.unit_kind(OFFICE))]
+    sxd = council_row(season.book, RUBRIC, "units", "sxd")
+    assert sxd["files"].count("\n") == 1 and "SXD_ban_sua.xlsx" in sxd["file"]
+    # the entries were typed for SXD.xlsx; the later file now counts, so they wait for review
+    assert (finals(result)["SXD"].state, finals(result)["SXD"].rank) == (ReviewState.STALE, 1)
+
+
+def test_a_verified_count_below_the_level_2_threshold_gives_level_1_and_the_reason(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "snv|tc2_ct1", "verdict"): 92,
+                                       ("items", "snv|tc2_ct1", "opinion"): "8 thành viên bị kỷ luật trong năm"})
+    result, _, _ = season.run()
+    snv = finals(result)["SNV"]
+    assert (snv.self_rank, snv.verified_rank, snv.rank, snv.finality, snv.state) == (
+        2, 1, 1, Finality.VERIFIED, ReviewState.APPLIED)
+    ind = LAYOUT.tier.indicator("tc2_ct1")
+    assert snv.reasons == (Reason("tc2_ct1", "TC2.CT1", ind.label, "8 thành viên bị kỷ luật trong năm", True),)
+    assert snv.short_of_asked and snv.label == "Mức độ 1"
+    assert council_issues(result) == []
+    row = council_row(season.book, RUBRIC, "units", "snv")
+    assert (row["self"], row["verified"], row["final"], row["state"]) == (
+        "Mức độ 2", "Mức độ 1", "Mức độ 1", "Đã áp dụng ý kiến của Hội đồng")
+    assert council_row(season.book, RUBRIC, "items", "snv|tc2_ct1")["item_state"] == "Đã áp dụng"
+
+
+def test_a_council_not_met_makes_a_unit_not_recommended_with_its_reason(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Chưa có quy chế dân chủ năm 2025"})
+    result, _, _ = season.run()
+    stc = finals(result)["STC"]
+    assert (stc.self_rank, stc.verified_rank, stc.rank, stc.finality) == (1, None, None, Finality.VERIFIED)
+    assert stc.reasons == (Reason("tc1_ct2", "TC1.CT2", LAYOUT.tier.indicator("tc1_ct2").label,
+                                  "Chưa có quy chế dân chủ năm 2025", True),)
+    assert stc.label == "Không đề nghị công nhận"
+    assert finals(result)["SXD"].rank == 1 and finals(result)["SXD"].finality == Finality.COMPUTED
+
+
+def test_a_conclusion_lowers_or_refuses_only_with_a_reason(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "snv", "conclusion"): "Đề nghị công nhận mức độ 1",
+                                       ("units", "snv", "reason"): "Chưa kiểm tra thực tế",
+                                       ("units", "sxd", "conclusion"): "không đề nghị",  # case and spacing aside
+                                       ("units", "sxd", "reason"): "Đơn vị xin rút hồ sơ"})
+    result, _, _ = season.run()
+    snv, sxd = finals(result)["SNV"], finals(result)["SXD"]
+    assert (snv.rank, snv.finality, snv.council_reason, snv.reasons) == (1, Finality.COUNCIL,
+                                                                          "Chưa kiểm tra thực tế", ())
+    assert (sxd.rank, sxd.finality, sxd.council_reason) == (None, Finality.COUNCIL, "Đơn vị xin rút hồ sơ")
+    assert council_issues(result) == []
+
+
+def test_entries_that_make_no_sense_are_reported_with_their_cell_and_not_applied(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {
+        ("items", "snv|tc2_ct1", "verdict"): "chín mươi",  # not a count
+        ("items", "snv|tc2_ct2", "verdict"): 120,  # more than the 100 members
+        ("items", "stc|tc1_ct1", "verdict"): "Không đạt",  # no reason
+        ("units", "stc", "conclusion"): "Đề nghị công nhận mức độ 2",  # above what the figures support
+        ("units", "sxd", "conclusion"): "Công nhận",  # not an option
+        ("units", "snv", "conclusion"): "Không đề nghị",  # a refusal without its reason
+    })
+    cell = {k: council_cell(RUBRIC, season.book, *k) for k in [
+        ("items", "snv|tc2_ct1", "verdict"), ("items", "snv|tc2_ct2", "verdict"),
+        ("items", "stc|tc1_ct1", "opinion"), ("units", "stc", "conclusion"), ("units", "sxd", "conclusion"),
+        ("units", "snv", "reason")]}
+    result, published, _ = season.run()
+    options = "; ".join(f'"{o}"' for o in ("Đề nghị công nhận mức độ 1", "Đề nghị công nhận mức độ 2",
+                                           "Không đề nghị"))
+    assert council_issues(result) == [  # unit by unit, then sheet by sheet and row by row
+        make_issue("council-conclusion-reason-missing", BOOK, UNITS_SHEET, cell[("units", "snv", "reason")],
+                   gia_tri="Không đề nghị", tinh="Mức độ 2"),
+        make_issue("council-value-invalid", BOOK, ITEMS_SHEET, cell[("items", "snv|tc2_ct1", "verdict")],
+                   gia_tri="chín mươi", cot="Kết quả thẩm định", chi_tieu="TC2.CT1",
+                   can="nhập số thành viên (hoặc người học) đạt, một số nguyên không âm"),
+        make_issue("council-count-invalid", BOOK, ITEMS_SHEET, cell[("items", "snv|tc2_ct2", "verdict")],
+                   gia_tri=120, chi_tieu="TC2.CT2", mau=100),
+        make_issue("council-conclusion-unsupported", BOOK, UNITS_SHEET, cell[("units", "stc", "conclusion")],
+                   gia_tri="Đề nghị công nhận mức độ 2", tinh="Mức độ 1"),
+        make_issue("council-reason-missing", BOOK, ITEMS_SHEET, cell[("items", "stc|tc1_ct1", "opinion")],
+                   chi_tieu="TC1.CT1", gia_tri="Không đạt"),
+        make_issue("council-conclusion-invalid", BOOK, UNITS_SHEET, cell[("units", "sxd", "conclusion")],
+                   gia_tri="Công nhận", lua_chon=options),
+    ]
+    assert {code: (f.rank, f.state) for code, f in finals(result).items()} == {
+        "SNV": (2, ReviewState.REJECTED), "STC": (1, ReviewState.REJECTED), "SXD": (1, ReviewState.REJECTED),
+        "SYT": (None, ReviewState.NONE)}
+    # the consolidated workbook lists them with the council workbook's file, sheet and cell
+    listed = [(i.code, i.file, i.sheet, i.cell) for i, _ in published.summary.issues if i.code.startswith("council")]
+    assert listed == [(i.code, i.file, i.sheet, i.cell) for i in council_issues(result)]
+
+
+def test_the_council_chooses_between_two_files_of_one_date(season):
+    first = season.dossier("STC", 1, name="STC_a.xlsx", mtime=FIXED_TIME.timestamp())
+    second = season.dossier("STC", 2, name="STC_b.xlsx", mtime=FIXED_TIME.timestamp() + 60, **PRIOR_12)
+    (season.inbox / "STC.xlsx").unlink()
+    result, _, _ = season.run()
+    stc = next(u for u in result.resolution.units if u.unit.code == "STC")
+    assert stc.submission.rel == "STC_b.xlsx"  # the rules: same report date, the later save
+    other = next(f for f in result.resolution.files if f.rel == "SNV.xlsx")
+    code_a = file_code(next(f.sha256 for f in result.resolution.files if f.rel == first.name))
+    fill_council(season.book, RUBRIC, {("units", "stc", "file_choice"): code_a.lower(),
+                                       ("units", "snv", "file_choice"): "STC_b.xlsx",
+                                       ("units", "sxd", "file_choice"): file_code(other.sha256)})
+    result, published, _ = season.run()
+    stc = next(u for u in result.resolution.units if u.unit.code == "STC")
+    assert (stc.submission.rel, [s.rel for s in stc.superseded]) == ("STC_a.xlsx", ["STC_b.xlsx"])
+    assert finals(result)["STC"].rank == 1  # judged on the file the council chose
+    assert result.resolution.outcome[second.name] == "superseded"
+    assert council_issues(result) == [
+        make_issue("council-file-not-unit", BOOK, UNITS_SHEET, council_cell(RUBRIC, season.book, "units", "snv",
+                                                                             "file_choice"),
+                   gia_tri="STC_b.xlsx", don_vi="STC"),
+        make_issue("council-file-not-unit", BOOK, UNITS_SHEET, council_cell(RUBRIC, season.book, "units", "sxd",
+                                                                             "file_choice"),
+                   gia_tri=file_code(other.sha256), don_vi="SNV"),
+    ]
+    note = next(f.note for f in published.summary.files if f.rel == "STC_a.xlsx")
+    assert "Hội đồng thẩm định chọn tệp này" in note
+
+
+def test_entries_for_an_earlier_file_are_kept_for_review_until_confirmed(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "snv|tc2_ct1", "verdict"): 92,
+                                       ("items", "snv|tc2_ct1", "opinion"): "Đối chiếu danh sách"})
+    old = next(f.sha256 for f in season.run()[0].resolution.files if f.rel == "SNV.xlsx")
+    season.dossier("SNV", 2, so_dat_tc2_ct1=99)  # the unit sends a corrected file
+    result, _, _ = season.run()
+    new = next(f.sha256 for f in result.resolution.files if f.rel == "SNV.xlsx")
+    snv = finals(result)["SNV"]
+    assert (snv.state, snv.rank, snv.finality) == (ReviewState.STALE, 2, Finality.COMPUTED)
+    confirm = council_cell(RUBRIC, season.book, "units", "snv", "confirm")
+    assert council_issues(result) == [make_issue("council-review-needed", BOOK, UNITS_SHEET, confirm,
+                                                 cu=file_code(old), moi=file_code(new))]
+    row = council_row(season.book, RUBRIC, "units", "snv")
+    assert row["state"] == (f"Cần xem lại: ý kiến ghi cho tệp {file_code(old)}, đơn vị nay dùng tệp "
+                            f"{file_code(new)}; chưa áp dụng")
+    assert council_row(season.book, RUBRIC, "items", "snv|tc2_ct1")["verdict"] == 92  # kept
+    assert council_row(season.book, RUBRIC, "items", "snv|tc2_ct1")["item_state"] == "Cần xem lại"
+    fill_council(season.book, RUBRIC, {("units", "snv", "confirm"): file_code(new)})
+    result, _, _ = season.run()
+    assert (finals(result)["SNV"].state, finals(result)["SNV"].rank) == (ReviewState.APPLIED, 1)
+    assert council_issues(result) == []
+
+
+def test_a_withdrawn_file_keeps_its_rows_and_entries(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Chờ bổ sung"})
+    (season.inbox / "SXD.xlsx").unlink()
+    result, _, _ = season.run()
+    row = council_row(season.book, RUBRIC, "units", "sxd")
+    assert (row["status"], row["reason"], row["state"]) == (
+        "Chưa nộp", "Chờ bổ sung", "Tệp đã rút: đơn vị không còn tệp được tính; ý kiến được giữ")
+    items = [r for r in read_council_rows(season.book, RUBRIC, "items") if r["key"].startswith("sxd|")]
+    assert items and {r["item_state"] for r in items} == {"Tệp đã rút"}
+    assert finals(result)["SXD"].state == ReviewState.WITHDRAWN
+
+
+@pytest.mark.parametrize("lock_name", [".~lock.ThamDinh_DVHT_2025.xlsx#", "~$ThamDinh_DVHT_2025.xlsx",
+                                       "~$amDinh_DVHT_2025.xlsx"])
+def test_an_open_workbook_is_read_as_saved_and_left_alone(season, lock_name):
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "conclusion"): "Không đề nghị",
+                                       ("units", "sxd", "reason"): "Đơn vị xin rút hồ sơ"})
+    (season.book.parent / lock_name).write_text("Nguyễn Văn B", encoding="utf-8")
+    before = season.book.read_bytes()
+    season.dossier("SYT", 1)
+    result, published, update = season.run()
+    assert finals(result)["SXD"].rank is None  # the saved entries are used
+    assert update.status == UpdateStatus.OPEN and season.book.read_bytes() == before
+    assert update.line().startswith("Cảnh báo: sổ thẩm định ") and "đang được mở" in update.line()
+    assert published.workbook.is_file()
+    assert sorted(p.name for p in season.book.parent.iterdir()) == sorted([season.book.name, lock_name])
+
+
+def test_an_unreadable_workbook_is_left_alone_and_not_used(season):
+    season.book.parent.mkdir(parents=True)
+    season.book.write_bytes(b"not a workbook")
+    result, published, update = season.run()
+    assert update.status == UpdateStatus.UNREADABLE and season.book.read_bytes() == b"not a workbook"
+    assert result.council.entries.unreadable and published.workbook.is_file()
+    assert {code: f.rank for code, f in finals(result).items()} == {"SNV": 2, "STC": 1, "SXD": 1, "SYT": None}
+
+
+def test_a_dossier_with_errors_is_not_recommended_even_if_the_council_says_so(season):
+    season.dossier("STC", 1, minh_chung_tc1_ct1=None)  # "Đạt" without evidence: an error
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "stc", "conclusion"): "Đề nghị công nhận mức độ 1"})
+    result, _, _ = season.run()
+    stc = finals(result)["STC"]
+    assert (stc.rank, stc.finality) == (None, Finality.NOT_JUDGED) and stc.errors
+    assert [i.code for i in council_issues(result)] == ["council-conclusion-errors"]
+
+
+# ---- Thông tư 22/2020 seasons: verified points ---------------------------------------------
+
+def test_points_a_verified_score_lowers_the_class(tmp_path, make_submission, rubric):
+    inbox = tmp_path / "in"
+    scores = full_scores(rubric)  # 100 points: Tốt
+    make_submission("A.xlsx", folder=inbox, ma_don_vi="A", ten_don_vi="Đơn vị A", scores=scores)
+    make_submission("B.xlsx", folder=inbox, ma_don_vi="B", ten_don_vi="Đơn vị B", scores=scores)
+    roster = (Unit("A", "Đơn vị A"), Unit("B", "Đơn vị B"))
+    options = BatchOptions(input_dir=inbox, out_dir=tmp_path / "out", year=2025, rubric=rubric, roster=roster,
+                           workers=1, today=date(2026, 1, 20))
+
+    def run() -> BatchResult:
+        result = run_batch(options)
+        update_council_workbook(result, publish(result).summary, result.council_path, "dvht")
+        return result
+
+    run()
+    book = tmp_path / "out" / BOOK
+    fill_council(book, rubric, {("items", "a|3b", "score"): 0, ("items", "a|3b", "opinion"): "Chưa có danh hiệu",
+                                ("items", "b|3c", "score"): 2})  # lowered without a reason
+    result = run()
+    a, b = (result.council.finals[i] for i in range(2))
+    assert (a.self_label, a.verified_label, a.label, a.rank, a.verified_scores["total"]) == (
+        "Tốt", "Tốt", "Tốt", 3, 90.0)
+    assert (b.rank, b.verified_scores["total"]) == (3, 100.0)
+    assert council_issues(result) == [make_issue(
+        "council-reason-missing", BOOK, "Thẩm định điểm", council_cell(rubric, book, "items", "b|3c", "opinion"),
+        chi_tieu="3c", gia_tri="2")]
+    fill_council(book, rubric, {("items", "a|3a1", "score"): 0, ("items", "a|3a1", "opinion"): "Không có kế hoạch",
+                                ("items", "a|2a", "score"): 0, ("items", "a|2a", "opinion"): "Không có báo cáo"})
+    a = run().council.finals[0]
+    assert a.verified_label == "Khá" and a.rank == 2 and a.finality == Finality.VERIFIED
