@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench docs-image docs-screenshots clean
+.PHONY: demo test lint bench docs-image docs-decision-image docs-screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên")'
@@ -39,6 +39,10 @@ lint: $(VENV)/.dev
 # The README's picture of the scoring sheet (needs LibreOffice and poppler-utils).
 docs-image: $(VENV)/.runtime
 	$(BIN)/python tools/render_template_image.py docs/mau_cham_diem.png
+
+# The README's picture of the draft decision's first page (needs LibreOffice Writer and poppler-utils).
+docs-decision-image: $(VENV)/.runtime
+	$(BIN)/python tools/render_decision_image.py docs/du_thao_quyet_dinh.png
 
 # The README's screenshots of the HTML pages (after make demo; needs Debian's chromium).
 docs-screenshots: $(VENV)/.dev

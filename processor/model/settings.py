@@ -4,7 +4,8 @@ template's wording, both read from data files so that a department changes them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,53 @@ import yaml
 from processor.model.errors import ConfigError
 from processor.model.season import Season
 from processor.text.dates import end_of_first_quarter, format_vn_date, parse_vn_date
+from processor.text.wording import wording
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
 TIERS = ("tinh", "huyen")
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues and signs one kind of document (Nghị định 30/2020/NĐ-CP, Phụ lục I).
+
+    Names are written as in running text ("Sở Giáo dục và Đào tạo"); the header shows them
+    upper-cased. head_title + name make the head's title in the text ("Giám đốc Sở Giáo dục
+    và Đào tạo"); authority is the signature block's lines ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC");
+    an empty signer leaves a dotted line for the clerk, never an invented name."""
+
+    parent: str = ""  # co_quan_chu_quan
+    name: str = ""  # ten
+    symbol: str = ""  # ky_hieu, as in "Số:      /TTr-SGDĐT"
+    head_title: str = ""  # chuc_danh: "Giám đốc", "Chủ tịch"
+    authority: tuple[str, ...] = ()  # quyen_han_ky
+    signer: str = ""  # nguoi_ky
+
+    @property
+    def head(self) -> str:
+        """The head's title in running text: "Chủ tịch Ủy ban nhân dân tỉnh Bắc Ninh"."""
+        return f"{self.head_title} {self.name}".strip()
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The issuers and signers of the recognition documents (config block van_ban); the
+    defaults are those of processor/config/default.yaml."""
+
+    place: str = ""  # dia_danh, as in "Bắc Ninh, ngày ... tháng ... năm ..."
+    province: Issuer = Issuer(
+        parent="", name="Ủy ban nhân dân tỉnh ……", symbol="UBND", head_title="Chủ tịch", authority=("CHỦ TỊCH",)
+    )
+    department: Issuer = Issuer(
+        parent="Ủy ban nhân dân tỉnh ……", name="Sở Giáo dục và Đào tạo", symbol="SGDĐT", head_title="Giám đốc",
+        authority=("GIÁM ĐỐC",),
+    )
+    council: Issuer = Issuer(
+        parent="Sở Giáo dục và Đào tạo", name="Hội đồng thẩm định “Đơn vị học tập”", symbol="HĐTĐ",
+        head_title="Chủ tịch", authority=("CHỦ TỊCH HỘI ĐỒNG",),
+    )
+    tier: str = "tinh"  # cap_danh_gia: "cấp tỉnh" or "cấp huyện" in the titles
+    wording_file: Path | None = None  # mau_van_ban: the department's own documents.yaml
 
 
 @dataclass(frozen=True)
@@ -30,6 +75,7 @@ class Settings:
     instructions_dont: tuple[str, ...]
     instructions_submit: tuple[str, ...]
     tier: str = "tinh"  # cap_danh_gia: the tier this office evaluates (tinh for a Sở, huyen)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)  # van_ban
 
     def deadline_for(self, year: int, season: Season | None = None) -> date:
         """The configured deadline, else the one of the circular in force (TT24: 14/01 of the
@@ -71,7 +117,9 @@ def load_settings(path: Path | None = None) -> Settings:
                 f"Tệp cấu hình {path} có khoá không dùng được: {', '.join(unknown)}. "
                 f"Các khoá hợp lệ: {', '.join(sorted(data))}."
             )
+        documents = _merge_documents(data.get("van_ban"), override.get("van_ban"), path)
         data.update(override)
+        data["van_ban"] = documents
     raw_deadline = str(data.get("deadline") or "").strip()
     deadline = parse_vn_date(raw_deadline) if raw_deadline else None
     if raw_deadline and deadline is None:
@@ -83,6 +131,8 @@ def load_settings(path: Path | None = None) -> Settings:
     if tier not in TIERS:
         raise ConfigError(f"cap_danh_gia '{tier}' trong cấu hình không hợp lệ; chọn một trong: {', '.join(TIERS)}.")
     instructions = data.get("instructions") or {}
+    documents = document_settings(data.get("van_ban"), tier, path)
+    document_wording(documents)  # a wrong copy of documents.yaml is refused now, not at the end of a run
     return Settings(
         receiving_department=str(data.get("receiving_department") or ""),
         submit_email=str(data.get("submit_email") or ""),
@@ -93,5 +143,151 @@ def load_settings(path: Path | None = None) -> Settings:
         instructions_dont=tuple(map(str, instructions.get("dont", ()))),
         instructions_submit=tuple(map(str, instructions.get("submit", ()))),
         tier=tier,
+        documents=documents,
     )
 
+
+_ISSUERS = {"ubnd": "province", "so": "department", "hoi_dong": "council"}
+_ISSUER_KEYS = {"co_quan_chu_quan": "parent", "ten": "name", "ky_hieu": "symbol", "chuc_danh": "head_title",
+                "quyen_han_ky": "authority", "nguoi_ky": "signer"}
+_DOCUMENT_KEYS = ("dia_danh", *_ISSUERS, "mau_van_ban")
+
+
+def _merge_documents(default: Any, override: Any, path: Path) -> dict[str, Any]:
+    """The user's van_ban block over the default one, key by key (an issuer's block too), so
+    a department that only fills in its signers keeps every other default."""
+    merged = {key: dict(value) if isinstance(value, dict) else value for key, value in (default or {}).items()}
+    if override is None:
+        return merged
+    if not isinstance(override, dict):
+        raise ConfigError(f"Khoá van_ban trong tệp cấu hình {path} phải là một bảng khoá–giá trị.")
+    for key, value in override.items():
+        if key in _ISSUERS and isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def document_settings(block: Any, tier: str = "tinh", config: Path | None = None) -> DocumentSettings:
+    """Parse the van_ban block; every wrong key or value is named in a Vietnamese ConfigError."""
+    where = f"tệp cấu hình {config}" if config else "cấu hình"
+    if not isinstance(block, dict):
+        raise ConfigError(f"Khoá van_ban trong {where} phải là một bảng khoá–giá trị.")
+    unknown = sorted(map(str, set(block) - set(_DOCUMENT_KEYS)))
+    if unknown:
+        raise ConfigError(f"Khoá van_ban trong {where} có khoá không dùng được: {', '.join(unknown)}. "
+                          f"Các khoá hợp lệ: {', '.join(_DOCUMENT_KEYS)}.")
+    issuers: dict[str, Issuer] = {}
+    for key, attr in _ISSUERS.items():
+        raw = block.get(key) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"Khoá van_ban.{key} trong {where} phải là một bảng khoá–giá trị "
+                              f"({', '.join(_ISSUER_KEYS)}).")
+        wrong = sorted(map(str, set(raw) - set(_ISSUER_KEYS)))
+        if wrong:
+            raise ConfigError(f"Khoá van_ban.{key} trong {where} có khoá không dùng được: {', '.join(wrong)}. "
+                              f"Các khoá hợp lệ: {', '.join(_ISSUER_KEYS)}.")
+        values: dict[str, Any] = {}
+        for name, field_name in _ISSUER_KEYS.items():
+            value = raw.get(name)
+            if name == "quyen_han_ky":
+                lines = value if isinstance(value, list) else str(value or "").split("\n")
+                values[field_name] = tuple(line for line in (_config_text(v) for v in lines) if line)
+            elif isinstance(value, (dict, list)):
+                raise ConfigError(f"Khoá van_ban.{key}.{name} trong {where} phải là một dòng chữ.")
+            else:
+                values[field_name] = _config_text(value)
+        issuers[attr] = Issuer(**values)
+    return DocumentSettings(
+        place=_config_text(block.get("dia_danh")),
+        tier=tier,
+        wording_file=_wording_file(block.get("mau_van_ban"), config, where),
+        **issuers,
+    )
+
+
+def _config_text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _wording_file(value: Any, config: Path | None, where: str) -> Path | None:
+    """mau_van_ban: the department's copy of processor/texts/documents.yaml, relative to the
+    configuration file; it must exist now, not fail at the end of a run."""
+    text = _config_text(value)
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_absolute() and config is not None:
+        path = config.resolve().parent / path
+    if not path.is_file():
+        raise ConfigError(f"Không tìm thấy tệp mẫu văn bản {path} (khoá van_ban.mau_van_ban trong {where}). "
+                          "Sao chép processor/texts/documents.yaml, sửa, rồi ghi đường dẫn của bản sao vào khoá này.")
+    return path
+
+
+
+def document_wording(documents: DocumentSettings) -> dict[str, Any]:
+    """The documents' wording: processor/texts/documents.yaml, with the department's own copy
+    (mau_van_ban) over it key by key. The copy may leave keys out (the default stays) but not
+    add unknown ones, change a text into a list, or use a placeholder the text cannot have:
+    every such mistake is a ConfigError naming the key, found before the run, not in a letter."""
+    default = wording("documents")
+    if documents.wording_file is None:
+        return default
+    path = documents.wording_file
+    custom = read_yaml(path)
+    if not isinstance(custom, dict):
+        raise ConfigError(f"Tệp mẫu văn bản {path} phải là một bảng khoá–giá trị như processor/texts/documents.yaml.")
+    common = _placeholders(default.get("cho_thay_chung", []))
+    unknown = sorted(map(str, set(custom) - set(default)))
+    if unknown:
+        raise ConfigError(f"Tệp mẫu văn bản {path}: khoá không dùng được {', '.join(unknown)}."
+                          " Chỉ sửa nội dung các khoá có trong processor/texts/documents.yaml.")
+    return {key: _merge_wording(value, custom[key], path, key, common | _placeholders(value))
+            if key in custom else value for key, value in default.items()}
+
+
+def _merge_wording(default: Any, custom: Any, path: Path, key: str, allowed: set[str]) -> Any:
+    """custom over default at key; a text may use the placeholders of its document (the
+    top-level section) and the common ones."""
+    if isinstance(default, dict):
+        if not isinstance(custom, dict):
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá {key} phải là một bảng khoá–giá trị như trong "
+                              "processor/texts/documents.yaml.")
+        unknown = sorted(map(str, set(custom) - set(default)))
+        if unknown:
+            names = ", ".join(f"{key}.{u}" for u in unknown)
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá không dùng được {names}."
+                              " Chỉ sửa nội dung các khoá có trong processor/texts/documents.yaml.")
+        return {k: _merge_wording(v, custom[k], path, f"{key}.{k}", allowed) if k in custom else v
+                for k, v in default.items()}
+    if isinstance(default, list):
+        if not isinstance(custom, list) or not all(isinstance(v, str) for v in custom):
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá {key} phải là một danh sách các dòng chữ.")
+        texts = [str(v) for v in custom]
+    else:
+        if not isinstance(custom, (str, int, float)):
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá {key} phải là một dòng chữ.")
+        texts = [str(custom)]
+    for text in texts:
+        try:
+            used = _placeholders(text)
+        except ValueError:
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá {key} có dấu ngoặc nhọn không khớp trong «{text}» "
+                              "(chỗ thay phải viết dạng {nam}; ngoặc nhọn thường viết {{ và }}).") from None
+        wrong = sorted(used - allowed)
+        if wrong:
+            raise ConfigError(f"Tệp mẫu văn bản {path}: khoá {key} dùng chỗ thay không có: "
+                              f"{', '.join('{' + w + '}' for w in wrong)}. Các chỗ thay dùng được ở khoá này: "
+                              f"{', '.join('{' + a + '}' for a in sorted(allowed)) or '(không có)'}.")
+    return texts if isinstance(default, list) else texts[0]
+
+
+def _placeholders(value: Any) -> set[str]:
+    """The {name} placeholders of a text (or of every line of a list)."""
+    if isinstance(value, list):
+        return set().union(*(_placeholders(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        return set().union(*(_placeholders(v) for v in value.values())) if value else set()
+    return {name for _, name, _, _ in string.Formatter().parse(str(value)) if name}
