@@ -21,6 +21,7 @@ from processor.text.dates import default_report_year
 
 if TYPE_CHECKING:
     from processor.model.rubric import AnyRubric
+    from processor.model.settings import Settings
     from processor.report.publish import OutputLock
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -261,13 +262,14 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     _check_review_dir(args.input_dir, args.review_dir)
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
-                          settings.tier, settings.sheet_password)
+                          settings, settings.tier, args.review_dir)
     return code if args.strict else EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from processor.demo.build import build_demo, demo_scenario
+    from processor.demo.build import DEMO_CONFIG, build_demo, demo_scenario
     from processor.model.rubric import load_rubric
+    from processor.model.settings import load_settings
     from processor.report.publish import check_output, output_lock
 
     scenario = demo_scenario(args.year)
@@ -276,12 +278,37 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     rubric = load_rubric(scenario.rubric)
     root = args.out / "du_lieu_mau"
     check_output(root, args.out, scenario.year)
+    settings = load_settings(args.config or DEMO_CONFIG)
     with output_lock(args.out) as lock:
         demo = build_demo(root, scenario)
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
+        today = getattr(args, "run_date", None) or demo.run_date
+        review_dir = root / "tham_dinh"  # inside the demo's own folder, rebuilt with it
+        _demo_council(args, demo, rubric, scenario.path, review_dir, settings, today)
+        print(f"Đã điền một số ý kiến của Hội đồng vào sổ thẩm định trong {review_dir}", file=out)
         _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
-                   getattr(args, "run_date", None) or demo.run_date, demo.tier)
+                   today, settings, demo.tier, review_dir)
     return EXIT_OK
+
+
+def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenario: Path, review_dir: Path,
+                  settings: Settings, today: date) -> None:
+    """The season's first run makes the council workbook; the demo's council then types its
+    decisions into it, as the council would before the run that writes the documents."""
+    from processor.demo.council import council_entries, type_into
+    from processor.model.batch import BatchOptions
+    from processor.pipeline import run_batch
+    from processor.report.council_workbook import update_council_workbook
+    from processor.report.summary import summarise
+
+    options = BatchOptions(input_dir=demo.input_dir, out_dir=args.out, year=demo.year, rubric=rubric,
+                           roster=demo.units, roster_path=demo.roster, deadline=demo.deadline, workers=args.workers,
+                           today=today, tier=demo.tier, review_dir=review_dir, documents=settings.documents)
+    first = run_batch(options)
+    assert first.council_path is not None and first.council_layout is not None
+    update_council_workbook(first, summarise(first), first.council_path, settings.sheet_password)
+    files = {u.unit.code: u.submission for u in first.resolution.units if u.submission is not None}
+    type_into(first.council_path, first.council_layout, council_entries(scenario, rubric, files))
 
 
 def _check_review_dir(input_dir: Path, review_dir: Path | None) -> None:
@@ -300,7 +327,7 @@ def _check_review_dir(input_dir: Path, review_dir: Path | None) -> None:
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,
                roster: tuple[Unit, ...], roster_path: Path | None, deadline: date | None, lock: OutputLock,
-               today: date, tier: str = "tinh", password: str = "dvht") -> int:
+               today: date, settings: Settings, tier: str, review_dir: Path | None) -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.model.batch import BatchOptions
@@ -311,13 +338,13 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=rubric, roster=roster,
                            roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier,
-                           review_dir=getattr(args, "review_dir", None))
+                           review_dir=review_dir, documents=settings.documents)
     result = run_batch(options, progress=Progress())
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
         print(safe_line(line), file=out)
     assert result.council_path is not None
-    update = update_council_workbook(result, published.summary, result.council_path, password)
+    update = update_council_workbook(result, published.summary, result.council_path, settings.sheet_password)
     print(safe_line(update.line()), file=out)
     incomplete = any(u.status != Status.VALID for u in published.summary.units)
     return EXIT_STRICT if incomplete else EXIT_OK

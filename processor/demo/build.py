@@ -40,6 +40,8 @@ DEMO_MARK = ".dvht-demo"
 TARGET_TOTALS = (97, 92.5, 89, 86, 83.5, 79, 75, 72.5, 66, 58.5, 88, 94, 45.5, 81, 91, 69)
 NEVER_REPLIED = ("HCCB", "X017")
 
+DEMO_CONFIG = DEMO_DIR / "config_demo.yaml"  # the department of the demo (Bắc Ninh), when no --config
+
 
 @dataclass(frozen=True)
 class DemoScenario:

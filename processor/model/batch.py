@@ -19,6 +19,7 @@ from processor.model.level_layout import LevelLayout
 from processor.model.levels import Verdict
 from processor.model.records import FileResult, FoundFile, Resolution, Unit
 from processor.model.rubric import AnyRubric
+from processor.model.settings import DocumentSettings
 from processor.text.dates import run_date
 
 
@@ -59,6 +60,7 @@ class BatchOptions:
     today: date = field(default_factory=run_date)  # the run date; the one source of "today"
     tier: str = "tinh"  # cap_danh_gia of the configuration
     review_dir: Path | None = None  # the council workbook's folder; None: <out_dir>/tham_dinh
+    documents: DocumentSettings = field(default_factory=DocumentSettings)  # issuers and signers (van_ban)
 
     @property
     def council_dir(self) -> Path:

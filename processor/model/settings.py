@@ -57,8 +57,8 @@ class DocumentSettings:
         authority=("GIÁM ĐỐC",),
     )
     council: Issuer = Issuer(
-        parent="Sở Giáo dục và Đào tạo", name="Hội đồng thẩm định “Đơn vị học tập”", symbol="HĐTĐ",
-        head_title="Chủ tịch", authority=("CHỦ TỊCH HỘI ĐỒNG",),
+        parent="Sở Giáo dục và Đào tạo", name="Hội đồng đánh giá, công nhận “Đơn vị học tập” cấp tỉnh",
+        symbol="HĐTĐ", head_title="Chủ tịch", authority=("CHỦ TỊCH HỘI ĐỒNG",),
     )
     tier: str = "tinh"  # cap_danh_gia: "cấp tỉnh" or "cấp huyện" in the titles
     wording_file: Path | None = None  # mau_van_ban: the department's own documents.yaml

@@ -34,19 +34,23 @@ from processor import __version__
 from processor.model.batch import BatchResult
 from processor.model.errors import OutputError, UsageError
 from processor.report.console import log_lines, safe_line, summary_lines
+from processor.report.documents import write_documents
 from processor.report.html import INDEX, page_names, render_index, render_unit_pages, write_pages
+from processor.report.recognition import document_set
 from processor.report.summary import Summary, summarise
 from processor.report.workbook import write_workbook
 from processor.system.oserrors import describe
 from processor.system.processes import WorkQueue, run_concurrently
 
 HTML_DIR = "html"
+DOCS_DIR = "van_ban"
 STATE_DIR = ".dvht"
 # Everything the tool writes or replaces inside the output folder, {year} filled in. The input
-# folder may never lie inside one of these; a later output (van_ban/) is added here.
-PUBLISHED_NAMES = (HTML_DIR, "TongHop_DVHT_{year}.xlsx", "TongHop_DVHT_{year}.log")
+# folder may never lie inside one of these.
+PUBLISHED_NAMES = (HTML_DIR, "TongHop_DVHT_{year}.xlsx", "TongHop_DVHT_{year}.log", DOCS_DIR)
 OWNED_NAMES = (*PUBLISHED_NAMES, STATE_DIR)
 HTML_MARK = ".dvht-html"
+DOCS_MARK = ".dvht-van-ban"  # the documents of the run that wrote van_ban/, each with its SHA-256
 LOCK_NAME = "lock"
 JOURNAL_NAME = "journal.json"
 _OUR_STATE_ENTRY = re.compile(r"(moi|cu)-\d+|journal\.tmp")  # what a run creates in the state folder
@@ -62,10 +66,12 @@ class Published:
     index: Path
     log: Path
     timings: dict[str, float] = field(default_factory=dict)
+    documents: Path | None = None  # the van_ban/ folder
+    kept: tuple[str, ...] = ()  # files of van_ban/ a person put or edited there, carried into the new one
 
     @property
     def paths(self) -> list[Path]:
-        return [self.workbook, self.index, self.log]
+        return [self.workbook, self.index, self.log, *([self.documents] if self.documents else [])]
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,12 @@ def check_ownership(out: Path, year: int) -> None:
     for name in published_names(year):
         if os.path.lexists(out / name) and not _ours(out / name):
             _not_ours(out, name)
+    docs = out / DOCS_DIR
+    odd = sorted(p.name for p in docs.iterdir() if p.is_symlink() or not p.is_file()) if docs.is_dir() else []
+    if odd:  # a file put beside the letters is carried into the next run's folder; a folder is not
+        raise OutputError(f"Thư mục {docs} có {odd[0]} không phải một tệp; mỗi lần chạy thay cả thư mục "
+                          f"{DOCS_DIR}/ (các tệp người dùng đặt vào được giữ lại), nên hãy chuyển {odd[0]} đi nơi "
+                          "khác rồi chạy lại.")
     html_dir = out / HTML_DIR
     foreign = _foreign_in_pages(html_dir) if html_dir.is_dir() else []
     if foreign:
@@ -140,6 +152,8 @@ def _ours(path: Path) -> bool:
         return False
     if path.name == HTML_DIR:
         return path.is_dir() and ((path / HTML_MARK).is_file() or _legacy_pages(path))
+    if path.name == DOCS_DIR:
+        return path.is_dir() and (path / DOCS_MARK).is_file()
     if not path.is_file():
         return False
     if path.suffix == ".log":
@@ -244,14 +258,17 @@ def _publish(result: BatchResult, out: Path) -> Published:
     clock = time.perf_counter()
     summary = summarise(result)
     timings["summary"] = time.perf_counter() - clock
-    html_name, workbook, log_name = published_names(year)
+    html_name, workbook, log_name, docs_name = published_names(year)
     final = [out / workbook, out / HTML_DIR / INDEX, out / log_name]
     staging = out / STATE_DIR / f"moi-{os.getpid()}"
     try:
         clock = time.perf_counter()
         _stage(result, summary, staging, workbook, final)
         timings["workbook_html"] = time.perf_counter() - clock
-        _commit(out, staging, [workbook, html_name, log_name])
+        clock = time.perf_counter()
+        kept = _stage_documents(result, summary, staging / docs_name, out / docs_name)
+        timings["documents"] = time.perf_counter() - clock
+        _commit(out, staging, [workbook, html_name, docs_name, log_name])
     except OutputError:
         raise
     except Exception as exc:
@@ -260,7 +277,45 @@ def _publish(result: BatchResult, out: Path) -> Published:
         raise OutputError(explain(exc, out)) from None
     finally:
         _clean_state(out)
-    return Published(summary=summary, workbook=final[0], index=final[1], log=final[2], timings=timings)
+    return Published(summary=summary, workbook=final[0], index=final[1], log=final[2], timings=timings,
+                     documents=out / docs_name, kept=tuple(kept))
+
+
+def _stage_documents(result: BatchResult, summary: Summary, folder: Path, current: Path) -> list[str]:
+    """The season's documents, and whatever a person put into (or edited in) the current
+    van_ban/: the signed PDF a clerk saved beside a letter is carried into the new folder, and
+    a letter edited by hand is kept beside the new one under a name of its own, never lost.
+    Returns the names carried over."""
+    folder.mkdir(parents=True)
+    written = write_documents(document_set(result, summary), folder, result.options.documents)
+    ours = {p.name for p in written}
+    listed: dict[str, str] = {}
+    if current.is_dir() and (current / DOCS_MARK).is_file():
+        for line in (current / DOCS_MARK).read_text(encoding="utf-8").splitlines()[1:]:
+            digest, _, name = line.partition(" ")
+            listed[name] = digest
+    kept = []
+    for entry in sorted(current.iterdir(), key=lambda p: p.name) if current.is_dir() else ():
+        if entry.name == DOCS_MARK or not entry.is_file() or entry.is_symlink():
+            continue
+        if entry.name in listed and listed[entry.name] == _sha256(entry):
+            continue  # one of ours, unchanged: replaced by this run's
+        target = entry.name
+        if target in ours or target in listed:  # ours, edited by a person: kept under its own name
+            saved = time.strftime("%Y%m%d-%H%M%S", time.localtime(entry.stat().st_mtime))
+            target = f"{entry.stem}_ban_sua_{saved}{entry.suffix}"
+        if not (folder / target).exists():
+            shutil.copy2(entry, folder / target)
+            kept.append(target)
+    lines = [f"dvht {__version__}", *(f"{_sha256(p)} {p.name}" for p in sorted(written, key=lambda p: p.name))]
+    (folder / DOCS_MARK).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return kept
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, final: list[Path]) -> None:
