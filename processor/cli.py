@@ -259,7 +259,7 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     kind_of = _kind_reader(rubric, settings.tier) if rubric.kind == "levels" else None
     roster = tuple(load_roster(args.roster, kind_of=kind_of)) if args.roster else ()
     check_output(args.input_dir, args.out, year)
-    _check_review_dir(args.input_dir, args.review_dir)
+    _check_review_dir(args.input_dir, args.review_dir or args.out / "tham_dinh")
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
                           settings, settings.tier, args.review_dir)
@@ -311,10 +311,8 @@ def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenar
     type_into(first.council_path, first.council_layout, council_entries(scenario, rubric, files))
 
 
-def _check_review_dir(input_dir: Path, review_dir: Path | None) -> None:
+def _check_review_dir(input_dir: Path, review_dir: Path) -> None:
     """The council workbook must not sit among the replies: the batch would read it as one."""
-    if review_dir is None:
-        return
     import os
 
     if os.path.lexists(review_dir) and not review_dir.is_dir():

@@ -63,3 +63,29 @@ def test_unknown_config_key_is_refused(tmp_path: Path):
     config.write_text("han_nop: 1\n", encoding="utf-8")
     code, _, err = run("template", "--config", str(config), "--out", str(tmp_path))
     assert code == 2 and "han_nop" in err
+
+
+def test_a_review_dir_among_the_replies_is_refused_in_one_line(tmp_path: Path):
+    inbox = tmp_path / "ho_so"
+    (inbox / "tham_dinh").mkdir(parents=True)
+    code, out, err = run("process", str(inbox), "--year", "2025", "--out", str(tmp_path / "kq"),
+                         "--review-dir", str(inbox / "tham_dinh"))
+    assert (code, out) == (2, "")
+    assert err == (f"Lỗi: thư mục sổ thẩm định {inbox / 'tham_dinh'} nằm trong thư mục hồ sơ {inbox}; hãy chọn "
+                   "thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)\n")
+    # the default place, <out>/tham_dinh, is refused too when the output folder is the input's parent
+    (tmp_path / "kq" / "tham_dinh").mkdir(parents=True)
+    code, _, err = run("process", str(tmp_path / "kq" / "tham_dinh"), "--year", "2025", "--out", str(tmp_path / "kq"))
+    assert code == 2 and err.count("\n") == 1 and "sổ thẩm định" in err
+
+
+def test_process_writes_the_council_workbook_where_review_dir_says(tmp_path: Path):
+    inbox = tmp_path / "ho_so"
+    inbox.mkdir()
+    code, out, err = run("process", str(inbox), "--year", "2025", "--out", str(tmp_path / "kq"),
+                         "--review-dir", str(tmp_path / "hoi_dong"), "--ngay-chay", "20/01/2026")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "hoi_dong" / "ThamDinh_DVHT_2025.xlsx").is_file()
+    assert not (tmp_path / "kq" / "tham_dinh").exists()
+    assert f"Sổ thẩm định: đã tạo {tmp_path / 'hoi_dong' / 'ThamDinh_DVHT_2025.xlsx'}" in out
+    assert (tmp_path / "kq" / "van_ban" / "DuThao_QuyetDinh_2025.docx").is_file()

@@ -367,3 +367,41 @@ def test_points_a_verified_score_lowers_the_class(tmp_path, make_submission, rub
                                 ("items", "a|2a", "score"): 0, ("items", "a|2a", "opinion"): "Không có báo cáo"})
     a = run().council.finals[0]
     assert a.verified_label == "Khá" and a.rank == 2 and a.finality == Finality.VERIFIED
+
+
+# ---- van_ban/: written by every run, switched with the other outputs ------------------------
+
+def test_every_run_writes_the_documents_and_keeps_what_a_person_put_beside_them(season):
+    _, published, _ = season.run()
+    docs = published.documents
+    names = sorted(p.name for p in docs.iterdir() if not p.name.startswith("."))
+    assert names == ["BangTongHop_ThamDinh_2025.docx", "BaoCao_ThamDinh_2025.docx", "DuThao_QuyetDinh_2025.docx",
+                     "ToTrinh_2025.docx"]  # everyone recommended at the level asked: no reply
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Không có quy chế"})
+    _, published, _ = season.run()
+    assert (docs / "TraLoi_STC.docx").is_file()
+    (docs / "TraLoi_STC.pdf").write_bytes(b"%PDF-1.4 signed")  # the clerk's signed copy
+    edited = docs / "ToTrinh_2025.docx"
+    edited_bytes = edited.read_bytes() + b"\0"
+    edited.write_bytes(edited_bytes)  # edited by hand (any change of bytes)
+    os.utime(edited, (1768000000, 1768000000))
+    _, published, _ = season.run()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(1768000000))
+    assert sorted(published.kept) == sorted(["TraLoi_STC.pdf", f"ToTrinh_2025_ban_sua_{stamp}.docx"])
+    assert (docs / "TraLoi_STC.pdf").read_bytes() == b"%PDF-1.4 signed"
+    assert (docs / f"ToTrinh_2025_ban_sua_{stamp}.docx").read_bytes() == edited_bytes
+    assert (docs / "ToTrinh_2025.docx").read_bytes() != edited_bytes  # this run's own
+    _, published, _ = season.run()  # carried again, never doubled
+    assert sorted(published.kept) == sorted(["TraLoi_STC.pdf", f"ToTrinh_2025_ban_sua_{stamp}.docx"])
+
+
+def test_a_folder_inside_van_ban_stops_the_run_before_anything_is_replaced(season):
+    from processor.model.errors import OutputError
+
+    _, published, _ = season.run()
+    (published.documents / "ban_ky").mkdir()
+    before = published.workbook.read_bytes()
+    with pytest.raises(OutputError, match="ban_ky"):
+        season.run()
+    assert published.workbook.read_bytes() == before and (published.documents / "ban_ky").is_dir()

@@ -134,3 +134,43 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
     assert main(["demo", "--out", str(tmp_path), "--workers", "1"], stdout=stdout, stderr=stderr) == 2
     assert "không do bản chạy thử tạo" in stderr.getvalue()
     assert (precious / "ho_so_that.xlsx").read_bytes() == b"x"
+
+
+DOCUMENT_KINDS = ("ToTrinh_{y}.docx", "BaoCao_ThamDinh_{y}.docx", "BangTongHop_ThamDinh_{y}.docx",
+                  "DuThao_QuyetDinh_{y}.docx")
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.mark.parametrize(("fixture", "year"), [("demo_tt24", 2025), ("demo_out", 2021)])
+def test_demo_writes_the_council_workbook_with_decisions_and_every_kind_of_document(fixture, year, request):
+    from processor.model.rubric import rubric_for_year
+    from tests.council_util import read_council_rows
+
+    out = request.getfixturevalue(fixture)
+    book = out / "du_lieu_mau" / "tham_dinh" / f"ThamDinh_DVHT_{year}.xlsx"
+    rubric = rubric_for_year(year)
+    typed = [r for r in read_council_rows(book, rubric, "units") if r.get("conclusion") or r.get("reason")]
+    typed += [r for r in read_council_rows(book, rubric, "items") if r.get("verdict") or r.get("score")]
+    assert len(typed) >= 2
+    docs = out / "van_ban"
+    names = {p.name for p in docs.iterdir()}
+    assert {k.format(y=year) for k in DOCUMENT_KINDS} <= names
+    assert any(n.startswith("TraLoi_") and n.endswith(".docx") for n in names)
+
+
+def test_tt24_demo_council_decisions_reach_the_documents(demo_tt24):
+    """SGDDT: verified count below level 2 -> level 1; THPTCBN: a council Không đạt -> not
+    recommended, its reply naming the indicator and the reason."""
+    reply = docx_text(demo_tt24 / "van_ban" / "TraLoi_THPTCBN.docx")
+    assert "TC1.CT2" in reply and "Chưa ban hành quy chế thực hiện dân chủ năm 2025" in reply
+    sgddt = docx_text(demo_tt24 / "van_ban" / "TraLoi_SGDDT.docx")
+    assert "TC2.CT1" in sgddt and "Đối chiếu danh sách" in sgddt
+    decision = docx_text(demo_tt24 / "van_ban" / "DuThao_QuyetDinh_2025.docx")
+    assert "Trường THPT Chuyên Bắc Ninh" not in decision and "Sở Giáo dục và Đào tạo" in decision

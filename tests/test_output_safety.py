@@ -101,7 +101,7 @@ def test_input_kept_inside_output_folder_is_allowed(inbox):
 
 
 def test_owned_names_are_the_published_outputs_and_the_state_folder():
-    assert published_names(2025) == ["html", workbook_name(2025), "TongHop_DVHT_2025.log"]
+    assert published_names(2025) == ["html", workbook_name(2025), "TongHop_DVHT_2025.log", "van_ban"]
     assert OWNED_NAMES[-1] == STATE_DIR
 
 

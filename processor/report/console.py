@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from processor.model.council import Finality
 from processor.model.statuses import Outcome, Status
 from processor.report.summary import Summary
 from processor.text.normalise import display_name, display_path
+from processor.text.wording import wording
 
 
 def safe_line(text: str) -> str:
@@ -51,9 +53,28 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
         f"Đơn vị: {len(summary.units)} — hợp lệ {summary.units_with(Status.VALID)}, "
         f"cần sửa {summary.units_with(Status.TO_FIX)}, chưa nộp {summary.units_with(Status.MISSING)}",
         verdict_line,
+        *_final_lines(summary),
         "Kết quả:",
         *(f"  {p}" for p in outputs),
     ]
+    return lines
+
+
+def _final_lines(summary: Summary) -> list[str]:
+    """The recommendation after the council (its word applied), and its entries left unapplied."""
+    t = wording("council")["console"]
+    finals = [u.final for u in summary.units if u.final is not None and u.status != Status.MISSING]
+    if not finals:
+        return []
+    ranked: dict[str, int] = {}
+    for final in sorted((f for f in finals if f.rank is not None), key=lambda f: -(f.rank or 0)):
+        ranked[final.label] = ranked.get(final.label, 0) + 1
+    counts = ", ".join(f"{label}: {n}" for label, n in ranked.items()) or "0"
+    lines = [t["final"].format(de_nghi=counts, khong=sum(1 for f in finals if f.rank is None),
+                               hoi_dong=sum(1 for f in finals if f.finality in (Finality.COUNCIL, Finality.VERIFIED)))]
+    unapplied = sum(1 for u in summary.units for i in u.council_issues if i.is_error)
+    if unapplied:
+        lines.append(t["issues"].format(so=unapplied))
     return lines
 
 
