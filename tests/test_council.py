@@ -86,6 +86,14 @@ def season(tmp_path: Path) -> Season:
     return s  # SYT sends nothing
 
 
+def docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    return "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
+
+
 def finals(result: BatchResult) -> dict[str, object]:
     return {u.unit.code: result.council.finals[i] for i, u in enumerate(result.resolution.units)}
 
@@ -152,7 +160,9 @@ def test_a_verified_count_below_the_level_2_threshold_gives_level_1_and_the_reas
     season.run()
     fill_council(season.book, RUBRIC, {("items", "snv|tc2_ct1", "verdict"): 92,
                                        ("items", "snv|tc2_ct1", "opinion"): "8 thành viên bị kỷ luật trong năm"})
-    result, _, _ = season.run()
+    result, published, _ = season.run()
+    reply = docx_text(published.documents / "TraLoi_SNV.docx")
+    assert "TC2.CT1" in reply and "8 thành viên bị kỷ luật trong năm" in reply and "mức độ 1" in reply
     snv = finals(result)["SNV"]
     assert (snv.self_rank, snv.verified_rank, snv.rank, snv.finality, snv.state) == (
         2, 1, 1, Finality.VERIFIED, ReviewState.APPLIED)
@@ -170,7 +180,10 @@ def test_a_council_not_met_makes_a_unit_not_recommended_with_its_reason(season):
     season.run()
     fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
                                        ("items", "stc|tc1_ct2", "opinion"): "Chưa có quy chế dân chủ năm 2025"})
-    result, _, _ = season.run()
+    result, published, _ = season.run()
+    reply = docx_text(published.documents / "TraLoi_STC.docx")
+    assert "TC1.CT2" in reply and "Chưa có quy chế dân chủ năm 2025" in reply
+    assert sorted(p.name for p in published.documents.glob("TraLoi_*")) == ["TraLoi_STC.docx"]
     stc = finals(result)["STC"]
     assert (stc.self_rank, stc.verified_rank, stc.rank, stc.finality) == (1, None, None, Finality.VERIFIED)
     assert stc.reasons == (Reason("tc1_ct2", "TC1.CT2", LAYOUT.tier.indicator("tc1_ct2").label,
