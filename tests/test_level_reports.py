@@ -84,7 +84,8 @@ ECONOMIC_LABEL = "Doanh nghiệp, hợp tác xã, tổ chức kinh tế khác"
 THPT_LABEL = "Trường THPT công lập (kể cả nhiều cấp đến THPT, PTDT nội trú tỉnh, trường chuyên)"
 SO, DN, TH = "Sở, ban, ngành", "Doanh nghiệp", "Trường học"
 NOT_REC, TO_FIX, MISSING = "Không đề nghị công nhận", "Chưa đánh giá (hồ sơ chưa hợp lệ)", "Chưa nộp hồ sơ"
-COMPUTED, NOT_JUDGED, NO_ENTRY = "Theo số liệu của đơn vị (Hội đồng chưa có ý kiến)", "Hồ sơ chưa hợp lệ", "Chưa có ý kiến"
+COMPUTED = "Theo số liệu của đơn vị (Hội đồng chưa có ý kiến)"
+NOT_JUDGED, NO_ENTRY = "Hồ sơ chưa hợp lệ", "Chưa có ý kiến"
 
 
 def test_summary_sheet_has_the_levels_and_no_score(season):
