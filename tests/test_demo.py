@@ -16,8 +16,8 @@ from tests.conftest import libreoffice_convert
 
 GOLDEN = Path(__file__).parent / "golden" / "demo.json"  # TT22, 2021
 GOLDEN_TT24 = Path(__file__).parent / "golden" / "demo_tt24.json"  # TT24, 2025
-SHEETS = ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị",
-          "Thông tin"]
+SHEETS = ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Danh sách đề nghị công nhận", "Lỗi và cảnh báo",
+          "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
 
 
 def run_demo(out: Path, *extra: str) -> str:
@@ -54,6 +54,7 @@ def digest(workbook: Path) -> dict[str, list]:
         "Tổng hợp": rows(workbook, "Tổng hợp"),
         "Chi tiết": rows(workbook, "Chi tiết"),
         "Thống kê": rows(workbook, "Thống kê"),
+        "Danh sách đề nghị công nhận": rows(workbook, "Danh sách đề nghị công nhận"),
         "Lỗi và cảnh báo": rows(workbook, "Lỗi và cảnh báo"),
         "Tệp đã nhận": files,
         "Chưa nộp": rows(workbook, "Chưa nộp"),
@@ -101,12 +102,13 @@ def test_tt24_demo_shows_both_levels_and_the_tt24_cases(demo_tt24):
 
 
 def test_demo_has_every_class_and_the_expected_cases(demo_out):
-    summary = {r[0]: r for r in rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tổng hợp")[1:]}
+    header, *body = rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tổng hợp")
+    summary = {r[0]: r for r in body}
     classes = {r[8] for r in summary.values()}
     assert {"Tốt", "Khá", "Trung bình", "Không đạt"} <= classes
     assert summary["SNV"][3] == "Cần sửa" and summary["SNV"][8] is None and summary["SNV"][7] == 105
     assert [code for code, r in summary.items() if r[3] == "Chưa nộp"] == ["HCCB", "X017"]
-    assert summary["TTGDNN"][13] == "Không"
+    assert summary["TTGDNN"][header.index("Có trong danh sách")] == "Không"
     issues = rows(demo_out / "TongHop_DVHT_2021.xlsx", "Lỗi và cảnh báo")
     snv = [r for r in issues if r[0].endswith("SNV_DVHT_2021.xlsx") and r[4] == "Lỗi"]
     assert [(r[2], r[3], r[5]) for r in snv] == [("Chấm điểm", "D25", "score-above-max")]

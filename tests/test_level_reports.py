@@ -83,6 +83,9 @@ OFFICE_LABEL = "Cơ quan nhà nước, cơ quan Đảng, Mặt trận"
 ECONOMIC_LABEL = "Doanh nghiệp, hợp tác xã, tổ chức kinh tế khác"
 THPT_LABEL = "Trường THPT công lập (kể cả nhiều cấp đến THPT, PTDT nội trú tỉnh, trường chuyên)"
 SO, DN, TH = "Sở, ban, ngành", "Doanh nghiệp", "Trường học"
+NOT_REC, TO_FIX, MISSING = "Không đề nghị công nhận", "Chưa đánh giá (hồ sơ chưa hợp lệ)", "Chưa nộp hồ sơ"
+COMPUTED = "Theo số liệu của đơn vị (Hội đồng chưa có ý kiến)"
+NOT_JUDGED, NO_ENTRY = "Hồ sơ chưa hợp lệ", "Chưa có ý kiến"
 
 
 def test_summary_sheet_has_the_levels_and_no_score(season):
@@ -90,22 +93,23 @@ def test_summary_sheet_has_the_levels_and_no_score(season):
     day = datetime(2026, 1, 10)
     assert sheet(published, "Tổng hợp") == [
         ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Loại đơn vị", "Trạng thái", "Mức độ đề nghị", "Mức độ đạt",
-         "Chỉ tiêu không đạt", "Số lỗi", "Số cảnh báo", "Ngày báo cáo", "Đúng hạn", "Có trong danh sách", "Tệp",
-         "Trang kết quả"),
-        ("SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 2", None, 0, 0, day, "Có", "Có",
-         "SNV.xlsx", "Mở trang"),
-        ("STC", "Sở Tài chính", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 1", "TC2.CT1", 0, 0, day, "Có", "Có",
-         "STC.xlsx", "Mở trang"),
-        ("SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 1", "Không đạt", "TC2.CT2, TC3.CT3", 0, 0, day,
-         "Có", "Có", "SXD.xlsx", "Mở trang"),
-        ("SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", None, None, 1, 0, day, "Có", "Có", "SYT.xlsx",
-         "Mở trang"),
-        ("SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", None, None, None, None, None, None, None,
-         "Có", None, "Mở trang"),
-        ("CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None, 0, 0,
-         day, "Có", "Có", "CTXD.xlsx", "Mở trang"),
-        ("THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None, 0, 0, day,
-         "Có", "Có", "THPTA.xlsx", "Mở trang"),
+         "Chỉ tiêu không đạt", "Kết quả tự đánh giá", "Kết quả thẩm định", "Kết quả cuối cùng",
+         "Căn cứ kết quả cuối cùng", "Tình trạng thẩm định", "Số lỗi", "Số cảnh báo", "Ngày báo cáo", "Đúng hạn",
+         "Có trong danh sách", "Tệp", "Trang kết quả"),
+        ("SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 2", None,
+         "Mức độ 2", "Mức độ 2", "Mức độ 2", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "SNV.xlsx", "Mở trang"),
+        ("STC", "Sở Tài chính", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 1", "TC2.CT1",
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "STC.xlsx", "Mở trang"),
+        ("SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 1", "Không đạt", "TC2.CT2, TC3.CT3",
+         "Không đạt", "Không đạt", NOT_REC, COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "SXD.xlsx", "Mở trang"),
+        ("SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", None, None,
+         TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY, 1, 0, day, "Có", "Có", "SYT.xlsx", "Mở trang"),
+        ("SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", None, None, None,
+         MISSING, MISSING, MISSING, NOT_JUDGED, NO_ENTRY, None, None, None, None, "Có", None, "Mở trang"),
+        ("CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "CTXD.xlsx", "Mở trang"),
+        ("THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "THPTA.xlsx", "Mở trang"),
     ]
     ws = openpyxl.load_workbook(published.workbook)["Tổng hợp"]
     fills = {ws.cell(r, 7).value: ws.cell(r, 7).fill.fgColor.rgb for r in range(2, 9) if ws.cell(r, 7).value}
@@ -146,15 +150,16 @@ def test_stats_sheet_counts_by_level_group_and_kind_and_rates_each_indicator(sea
     _, published = season
     rows = sheet(published, "Thống kê")
     assert rows[:6] == [
-        ("Số đơn vị theo mức độ đạt", *[None] * 8),
+        ("Số đơn vị theo mức độ đạt (kết quả tự đánh giá, theo số liệu của đơn vị)", *[None] * 8),
         ("Mức độ đạt", "Toàn tỉnh", "Tỷ lệ (Toàn tỉnh)", DN, f"Tỷ lệ ({DN})", SO, f"Tỷ lệ ({SO})", TH, f"Tỷ lệ ({TH})"),
         ("Mức độ 2", 1, pytest.approx(1 / 7), 0, 0, 1, 0.2, 0, 0),
         ("Mức độ 1", 3, pytest.approx(3 / 7), 1, 1, 1, 0.2, 1, 1),
         ("Không đạt", 1, pytest.approx(1 / 7), 0, 0, 1, 0.2, 0, 0),
         ("Chưa đánh giá", 2, pytest.approx(2 / 7), 0, 0, 2, 0.4, 0, 0),
     ]
-    assert rows[8][:3] == ("Mức độ đạt", OFFICE_LABEL, f"Tỷ lệ ({OFFICE_LABEL})")
-    assert [r[:7] for r in rows[9:13]] == [("Mức độ 2", 1, 0.2, 0, 0, 0, 0), ("Mức độ 1", 1, 0.2, 1, 1, 1, 1),
+    assert rows[7][0] == "Số đơn vị theo kết quả cuối cùng (sau thẩm định)"  # tests/test_final_results.py
+    assert rows[16][:3] == ("Mức độ đạt", OFFICE_LABEL, f"Tỷ lệ ({OFFICE_LABEL})")
+    assert [r[:7] for r in rows[17:21]] == [("Mức độ 2", 1, 0.2, 0, 0, 0, 0), ("Mức độ 1", 1, 0.2, 1, 1, 1, 1),
                                            ("Không đạt", 1, 0.2, 0, 0, 0, 0), ("Chưa đánh giá", 2, 0.4, 0, 0, 0, 0)]
     head = rows.index(("Nội dung chỉ tiêu", "Chỉ tiêu", "Số đơn vị đạt", "Số đơn vị áp dụng", "Tỷ lệ đạt",
                        *[None] * 4))
@@ -168,8 +173,10 @@ def test_stats_sheet_counts_by_level_group_and_kind_and_rates_each_indicator(sea
 
 
 def text_rows(html: str, table_class: str = "") -> list[list[str]]:
-    """Every table row as the list of its cells' text."""
+    """Every table row as the list of its cells' text, but those of the council's block and of
+    the index's statistics (tests/test_final_results.py reads them)."""
     rows = []
+    html = re.sub(r'<section class="(council|stats-tables)".*?</section>', "", html, flags=re.S)
     for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)
         rows.append([" ".join(unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in cells])
@@ -221,16 +228,18 @@ def test_index_has_level_columns_tiles_and_a_level_filter(season):
     html = published.index.read_text(encoding="utf-8")
     rows = text_rows(html)
     assert rows[0] == ["Mã đơn vị", "Tên đơn vị", "Nhóm", "Loại đơn vị", "Trạng thái", "Mức độ đề nghị", "Mức độ đạt",
-                       "Chỉ tiêu không đạt", "Lỗi / cảnh báo"]
+                       "Chỉ tiêu không đạt", "Kết quả cuối cùng", "Lỗi / cảnh báo"]
     assert rows[1:] == [
-        ["SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 2", "", "0 / 0"],
-        ["STC", "Sở Tài chính", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 1", "TC2.CT1", "0 / 0"],
-        ["SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 1", "Không đạt", "TC2.CT2, TC3.CT3", "0 / 0"],
-        ["SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", "", "", "1 / 0"],
-        ["SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", "", "", "", ""],
-        ["CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", "",
+        ["SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 2", "", "Mức độ 2", "0 / 0"],
+        ["STC", "Sở Tài chính", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 1", "TC2.CT1", "Mức độ 1", "0 / 0"],
+        ["SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 1", "Không đạt", "TC2.CT2, TC3.CT3", NOT_REC,
          "0 / 0"],
-        ["THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", "", "0 / 0"],
+        ["SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", "", "", TO_FIX, "1 / 0"],
+        ["SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", "", "", "", MISSING, ""],
+        ["CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", "",
+         "Mức độ 1", "0 / 0"],
+        ["THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", "", "Mức độ 1",
+         "0 / 0"],
     ]
     level_filter = re.search(r'<label>([^<]*)<select id="filter-class">(.*?)</select>', html, flags=re.S)
     assert level_filter.group(1).strip() == "Mức độ đạt"

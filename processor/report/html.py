@@ -27,11 +27,19 @@ from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
 from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
-from processor.report.summary import Summary, UnitRow, grade_labels, indicator_figure, level_rank, requirement_text
+from processor.report.summary import (
+    Summary,
+    UnitRow,
+    final_colour,
+    grade_labels,
+    indicator_figure,
+    level_rank,
+    requirement_text,
+)
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_path, match_key, safe_file_stem
-from processor.text.numbers import format_number
-from processor.text.wording import report_texts, template_texts
+from processor.text.numbers import format_number, percent
+from processor.text.wording import report_texts, template_texts, wording
 
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
@@ -80,6 +88,34 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
+class ReasonRow:
+    """An unmet indicator (or a lowered leaf) and why: the council's words, or the figures'."""
+
+    code: str
+    text: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CouncilBlock:
+    """The "Kết quả thẩm định" block of a unit page: self-assessed, verified and final result,
+    which is final, the state of the council's entries, its reasons, and its entries about the
+    unit that could not be applied (with the council workbook's sheet and cell)."""
+
+    self_label: str
+    verified_label: str
+    final_label: str
+    final_index: int | None
+    finality: str
+    state: str
+    council_reason: str
+    reasons_title: str
+    reasons: tuple[ReasonRow, ...]
+    issues: tuple[tuple[Issue, str], ...]  # the issue and its file as shown
+
+
+@dataclass(frozen=True)
 class UnitPage:
     name: str
     code: str
@@ -106,6 +142,7 @@ class UnitPage:
     contact: str
     email: str
     index_href: str = INDEX
+    council: CouncilBlock | None = None
     # Thông tư 24/2023 seasons only:
     is_levels: bool = False
     kind_label: str = ""
@@ -158,6 +195,19 @@ class IndexRow:
     kind_label: str = ""
     asked_label: str = ""
     unmet: str = ""
+    final_label: str = ""
+    final_index: int | None = None
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    """Counts and shares by result (rows) and group (columns) on the index page."""
+
+    id: str
+    title: str
+    first: str
+    groups: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # label, "n (x%)" per group
 
 
 @dataclass(frozen=True)
@@ -173,6 +223,8 @@ class IndexPage:
     classes: tuple[str, ...]
     class_filter: str  # "Xếp loại", or "Mức độ đạt" in a Thông tư 24/2023 season
     is_levels: bool = False
+    finals: tuple[str, ...] = ()  # the final results to filter by; () without the council step
+    stats: tuple[StatsTable, ...] = ()
 
 
 @cache
@@ -297,7 +349,47 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
+        council=_council_block(result, u),
     )
+
+
+def _council_block(result: BatchResult, u: UnitRow) -> CouncilBlock | None:
+    final = u.final
+    if final is None:
+        return None
+    t = report_texts()["html"]
+    rows = tuple(ReasonRow(code=r.code, text=r.text, reason=r.reason,
+                           source=t["by_council"] if r.by_council else t["by_figures"]) for r in final.reasons)
+    return CouncilBlock(
+        self_label=final.self_label, verified_label=final.verified_label, final_label=final.label,
+        final_index=final_colour(result.options.rubric, final), finality=u.finality_label, state=u.review_label,
+        council_reason=final.council_reason,
+        reasons_title=t["reasons_title"] if result.options.rubric.kind == "levels" else t["reasons_title_points"],
+        reasons=rows, issues=tuple((i, display_path(i.file)) for i in u.council_issues))
+
+
+def _stats_table(table_id: str, title: str, first: str, summary: Summary, labels: Iterable[str],
+                 counts: dict[str, dict[str, int]]) -> StatsTable:
+    """Counts with their share of the group's units, "3 (42,8%)", overall then by group."""
+    t = report_texts()
+    template = t["html"]["stats_count"]
+    groups = ("", *summary.groups)
+
+    def cell(group: str, label: str) -> str:
+        n, total = counts[group][label], sum(counts[group].values())
+        return template.format(so=n, ty_le=f"{percent(n, total)}%" if total else "—")
+
+    return StatsTable(id=table_id, title=title, first=first, groups=(t["columns"]["all_groups"], *summary.groups),
+                      rows=tuple((label, tuple(cell(g, label) for g in groups)) for label in labels))
+
+
+def _final_stats(summary: Summary) -> tuple[StatsTable, ...]:
+    finals = summary.finals
+    if finals is None:
+        return ()
+    t = report_texts()
+    return (_stats_table("final-stats", t["html"]["stats_final"], t["columns"]["final_result"], summary,
+                         finals.labels, finals.by_group),)
 
 
 def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> IndexPage:
@@ -314,6 +406,7 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
             class_label=u.class_label, class_index=_band_index(result, u.class_label), issues_text=issues,
             issue_sort=str(u.errors * 1000 + u.warnings) if u.submission else "", page=name,
             search=match_key(" ".join((u.code, u.name, u.group))), name_key=match_key(u.name),
+            final_label=u.final.label if u.final else "", final_index=final_colour(rubric, u.final),
         ))
     status_counts = summary.status_counts[""]
     class_counts = summary.class_counts[""]
@@ -326,6 +419,7 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
     )
     charts = (
         _bar_chart(t["chart_class"], [(label, n, f"bar-c{i}") for i, (label, n) in enumerate(class_counts.items())]),
+        *_final_chart(result, summary),
         _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
                                        zip(Status, status_counts.items(), strict=True)]),
         Chart(t["chart_criterion"], tuple(
@@ -334,15 +428,41 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
                 css="bar-crit")
             for s in summary.criteria if s.criterion.depth == 0 or s.criterion.is_leaf)),
     )
+    final = (("final", t["final"], "text"),) if summary.finals else ()
     columns = (("code", t["code"], "text"), ("name", t["name"], "text"), ("group", t["group"], "text"),
                ("status", t["status"], "text"), ("total", t["total_short"], "num"), ("class", t["class"], "text"),
-               ("issues", t["issues"], "num"))
+               *final, ("issues", t["issues"], "num"))
+    stats = (_stats_table("self-stats", t["stats_self"], t["class"], summary, summary.class_labels,
+                          summary.class_counts), *_final_stats(summary))
     return IndexPage(
         title=t["index_title"].format(year=result.options.year),
         rubric=f"{rubric.legal_basis}.",
         tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,
         statuses=tuple(status_counts), classes=tuple(b.label for b in rubric.bands), class_filter=t["class"],
+        finals=summary.finals.labels if summary.finals else (), stats=stats,
     )
+
+
+def _final_chart(result: BatchResult, summary: Summary) -> tuple[Chart, ...]:
+    """The final results' bars, coloured like the levels or classes; grey while not judged."""
+    finals = summary.finals
+    if finals is None:
+        return ()
+    t, texts = report_texts()["html"], wording("council")
+    counts = finals.by_group[""]
+    not_recommended = texts["not_recommended"]
+    rubric = result.options.rubric
+
+    def css(label: str) -> str:
+        if label == not_recommended:
+            return "bar-c3"
+        if label in (texts["not_judged"], texts["missing"]):
+            return "bar-c4"
+        if isinstance(rubric, LevelRubric):
+            return f"bar-c{level_rank(rubric, label)}"
+        return f"bar-c{_band_index(result, label)}"
+
+    return (_bar_chart(t["chart_final"], [(label, n, css(label)) for label, n in counts.items()]),)
 
 
 def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> UnitPage:
@@ -404,6 +524,7 @@ def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
+        council=_council_block(result, u),
     )
 
 
@@ -426,6 +547,7 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
             issue_sort=str(u.errors * 1000 + u.warnings) if u.submission else "", page=name,
             search=match_key(" ".join((u.code, u.name, u.group, lv.kind_label))), name_key=match_key(u.name),
             kind_label=lv.kind_label, asked_label=lv.asked_label, unmet=lv.unmet,
+            final_label=u.final.label if u.final else "", final_index=final_colour(rubric, u.final),
         ))
     rate = summary.on_time_rate
     by_level = ls.by_group[""]
@@ -439,6 +561,7 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
     charts = (
         _bar_chart(lt["chart_level"], [(label, n, f"bar-c{level_rank(rubric, label) if i < len(ls.labels) - 1 else 4}")
                                        for i, (label, n) in enumerate(by_level.items())]),
+        *_final_chart(result, summary),
         _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
                                        zip(Status, status_counts.items(), strict=True)]),
         Chart(lt["chart_indicator"], tuple(
@@ -448,11 +571,15 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
     )
     columns = (("code", t["code"], "text"), ("name", t["name"], "text"), ("group", t["group"], "text"),
                ("kind", lt["kind"], "text"), ("status", t["status"], "text"), ("asked", lt["asked"], "text"),
-               ("class", lt["reached"], "text"), ("unmet", lt["unmet"], "text"), ("issues", t["issues"], "num"))
+               ("class", lt["reached"], "text"), ("unmet", lt["unmet"], "text"),
+               *((("final", t["final"], "text"),) if summary.finals else ()), ("issues", t["issues"], "num"))
+    stats = (_stats_table("self-stats", t["stats_self"], lt["reached"], summary, ls.labels, ls.by_group),
+             *_final_stats(summary))
     return IndexPage(
         title=t["index_title"].format(year=result.options.year), rubric=f"{rubric.legal_basis}.",
         tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,
         statuses=tuple(status_counts), classes=ls.labels[:-1], class_filter=lt["reached"], is_levels=True,
+        finals=summary.finals.labels if summary.finals else (), stats=stats,
     )
 
 

@@ -14,16 +14,17 @@ import pandas as pd
 
 from processor.judge.score import CLASS, TOTAL
 from processor.model.batch import BatchResult
-from processor.model.council import FinalResult, council_key
+from processor.model.council import Finality, FinalResult, ReviewState, council_key, file_code
+from processor.model.council_layout import class_ranks
 from processor.model.issues import Issue
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict, denominator_of
 from processor.model.records import FileResult, LevelEntries, Resolution, usable_report_date
-from processor.model.rubric import Criterion
+from processor.model.rubric import AnyRubric, Criterion
 from processor.model.statuses import Outcome, Status
 from processor.text.normalise import display_path
 from processor.text.numbers import percent
-from processor.text.wording import report_texts
+from processor.text.wording import report_texts, wording
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class UnitRow:
     level: UnitLevel | None = None  # Thông tư 24/2023 seasons only
     final: FinalResult | None = None  # self-assessed, verified and final result (the council's word applied)
     council_issues: tuple[Issue, ...] = ()  # the council's entries about this unit that could not be applied
+    finality_label: str = ""  # which result is final, in words ("Theo số liệu đã thẩm định")
+    review_label: str = ""  # the state of the council's entries, in words (as the council workbook says it)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,20 @@ class LevelSummary:
 
 
 @dataclass(frozen=True)
+class FinalCounts:
+    """Units by final result (the council's word applied), overall and by group: what the
+    Thống kê sheet and the index page show next to the counts by self-assessed result."""
+
+    labels: tuple[str, ...]  # the levels or recognised classes, best first; not recommended; not judged; missing
+    by_group: dict[str, dict[str, int]]  # group ("" = all) -> final label -> units
+
+    def share(self, group: str, label: str) -> float | None:
+        counts = self.by_group[group]
+        total = sum(counts.values())
+        return counts[label] / total if total else None
+
+
+@dataclass(frozen=True)
 class FileRow:
     rel: str  # the exact relative path, the key; show it through display_name
     size: int
@@ -127,6 +144,7 @@ class Summary:
     late: int
     no_date: int
     levels: LevelSummary | None = None  # Thông tư 24/2023 seasons only
+    finals: FinalCounts | None = None  # None only for a batch run without the council step
 
     @property
     def on_time_rate(self) -> float | None:
@@ -193,6 +211,7 @@ def summarise(result: BatchResult) -> Summary:
         on_time=sum(1 for u in submitted if u.on_time is True),
         late=sum(1 for u in submitted if u.on_time is False),
         no_date=sum(1 for u in submitted if u.on_time is None),
+        finals=_final_counts(result, units, groups),
     )
 
 
@@ -236,12 +255,64 @@ def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
 
 
 def _council_fields(result: BatchResult, i: int) -> dict:
-    """A unit's final result and the council's entries about it that could not be applied."""
+    """A unit's final result, where it comes from, the state of the council's entries, and
+    those entries that could not be applied."""
     council = result.council
     if council is None:
         return {}
-    key = council_key(result.resolution.units[i].unit)
-    return {"final": council.finals.get(i), "council_issues": tuple(x for k, x in council.issues if k == key)}
+    texts = wording("council")
+    unit = result.resolution.units[i]
+    key = council_key(unit.unit)
+    final = council.finals.get(i)
+    state = council.states.get(i, ReviewState.NONE)
+    entries = council.entries.units.get(key)
+    if state == ReviewState.STALE and entries is not None and unit.submission is not None:  # as the council workbook
+        review = texts["state"]["stale"].format(cu=file_code(entries.sha256) or "(không rõ)",
+                                                moi=file_code(unit.submission.sha256))
+    else:
+        review = texts["state"][state.value]
+    return {"final": final, "council_issues": tuple(x for k, x in council.issues if k == key),
+            "finality_label": texts["finality"][final.finality] if final else "", "review_label": review}
+
+
+def final_labels(rubric: AnyRubric) -> tuple[str, ...]:
+    """Every final result a unit can have, best first: the levels (TT24) or the recognised
+    classes (TT22), then not recommended, not judged, and no dossier."""
+    texts = wording("council")
+    if isinstance(rubric, LevelRubric):
+        ranked = tuple(lv.label for lv in sorted(rubric.levels, key=lambda lv: -lv.id))
+    else:
+        ranked = tuple(label for label, _ in sorted(class_ranks(rubric).items(), key=lambda pair: -pair[1]))
+    return (*ranked, texts["not_recommended"], texts["not_judged"], texts["missing"])
+
+
+def final_colour(rubric: AnyRubric, final: FinalResult | None) -> int | None:
+    """The colour rank of a final result (workbook and pages): the level's or class's, the
+    worst one when not recommended, none while the dossier is not judged."""
+    if final is None or final.finality == Finality.NOT_JUDGED:
+        return None
+    if final.rank is None:
+        return 3
+    if isinstance(rubric, LevelRubric):
+        return level_rank(rubric, final.label)
+    return min([b.label for b in rubric.bands].index(final.label), 3) if final.label in {
+        b.label for b in rubric.bands} else 3
+
+
+def _final_counts(result: BatchResult, units: list[UnitRow], groups: tuple[str, ...]) -> FinalCounts | None:
+    """Every unit, once in its group and once in the whole, by its final result."""
+    if result.council is None:
+        return None
+    labels = final_labels(result.options.rubric)
+    extra = tuple(sorted({u.final.label for u in units if u.final is not None} - set(labels)))
+    labels = (*labels, *extra)  # defensive: a label the list above does not know is still counted
+    by_group = {g: dict.fromkeys(labels, 0) for g in ("", *groups)}
+    for u in units:
+        if u.final is None:
+            continue
+        for g in {"", u.group} & set(by_group):
+            by_group[g][u.final.label] += 1
+    return FinalCounts(labels=labels, by_group=by_group)
 
 
 def _on_time(sub: FileResult | None, deadline: date | None) -> bool | None:
@@ -324,6 +395,7 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
         late=sum(1 for u in submitted if u.on_time is False),
         no_date=sum(1 for u in submitted if u.on_time is None),
         levels=LevelSummary(labels=labels, by_group=by_group, by_kind=by_kind, indicators=tuple(stats)),
+        finals=_final_counts(result, units, groups),
     )
 
 

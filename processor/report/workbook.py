@@ -22,10 +22,12 @@ from processor.judge.score import TOTAL
 from processor.model.batch import BatchResult
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
+from processor.report.recognition import rank_labels, recommended_rows
 from processor.report.summary import (
     Summary,
     UnitRow,
     denominator_of,
+    final_colour,
     grade_labels,
     indicator_result,
     level_rank,
@@ -110,6 +112,7 @@ class _Writer:
             self._detail(wb.add_worksheet(sheets["detail"]))
             self._evidence(wb.add_worksheet(sheets["evidence"]))
             self._stats(wb, wb.add_worksheet(sheets["stats"]))
+        self._recognition(wb.add_worksheet(sheets["recognition"]))
         self._issues(wb.add_worksheet(sheets["issues"]))
         self._files(wb.add_worksheet(sheets["files"]))
         self._missing(wb.add_worksheet(sheets["missing"]))
@@ -218,6 +221,25 @@ class _Writer:
 
         return page_cell
 
+    def _final_columns(self) -> list[Column]:
+        """Self-assessed, verified and final result side by side, which one is final and the
+        state of the council's entries: the same words as the council workbook."""
+        def final_cell(u: UnitRow) -> Any:
+            fill = self._final_fill(u)
+            return Styled(u.final.label, fill) if u.final and fill else (u.final.label if u.final else None)
+
+        return [
+            self._column("self_result", 14, lambda u: u.final.self_label if u.final else None, "wrap"),
+            self._column("verified_result", 14, lambda u: u.final.verified_label if u.final else None, "wrap"),
+            self._column("final_result", 14, final_cell, "wrap"),
+            self._column("finality", 26, lambda u: u.finality_label, "wrap"),
+            self._column("review_state", 30, lambda u: u.review_label, "wrap"),
+        ]
+
+    def _final_fill(self, u: UnitRow) -> str | None:
+        colour = final_colour(self.rubric, u.final)
+        return None if colour is None else f"class_{colour}"
+
     def _summary(self, ws: Worksheet) -> None:
         bands = [b.label for b in self.rubric.bands]
 
@@ -232,6 +254,7 @@ class _Writer:
             *(Column(self._criterion_header(c.id), 10, _score_of(c.id), "number") for c in self.rubric.criteria),
             self._column("total", 10, _score_of(TOTAL), "number"),
             self._column("class", 12, class_cell),
+            *self._final_columns(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -270,7 +293,7 @@ class _Writer:
         groups = ["", *s.groups]
         group_names = [self._col("all_groups"), *s.groups]
         ws.set_column(0, 0, 44)
-        ws.set_column(1, len(groups) + 2, 16)
+        ws.set_column(1, 2 * len(groups) + 1, 16)
         r = 0
         ws.write_string(r, 0, st["by_class"], self.f["title"])
         r += 1
@@ -283,6 +306,7 @@ class _Writer:
                 ws.write_number(r, c, s.class_counts[g][label])
         class_last = r
         r += 2
+        r = self._final_rows(ws, r, groups, group_names)
         r = self._status_rows(ws, r, groups, group_names)
         r = self._on_time_rows(ws, r + 2)
         r += 2
@@ -309,7 +333,7 @@ class _Writer:
                           "data_labels": {"value": True}})
         chart.set_title({"name": st["chart_class"]})
         chart.set_legend({"none": True})
-        ws.insert_chart(0, len(groups) + 3, chart, {"x_scale": 1.2, "y_scale": 1.0})
+        ws.insert_chart(0, 2 * len(groups) + 2, chart, {"x_scale": 1.2, "y_scale": 1.0})
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": st["chart_criterion"], "categories": [name, crit_first, 1, crit_last, 1],
                         "values": [name, crit_first, 4, crit_last, 4], "data_labels": {"value": True,
@@ -318,7 +342,7 @@ class _Writer:
         bar.set_legend({"none": True})
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
-        ws.insert_chart(17, len(groups) + 3, bar, {"x_scale": 1.2, "y_scale": 1.8})
+        ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
 
     # ---- Thông tư 24/2023 sheets: levels, not points -------------------------------------
 
@@ -343,6 +367,7 @@ class _Writer:
             *self._unit_columns(42, 24),
             *self._level_columns(),
             Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
+            *self._final_columns(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -405,31 +430,12 @@ class _Writer:
         group_names = [self._col("all_groups"), *s.groups]
         ws.set_column(0, 0, 44)
         ws.set_column(1, 2 * len(groups) + 2, 12)
-        share = lt["columns"]["share"]
-        r = 0
-
-        def counts_table(title: str, first: str, keys: list[str], names: list[str],
-                         table: dict[str, dict[str, int]]) -> tuple[int, int]:
-            nonlocal r
-            ws.write_string(r, 0, title, self.f["title"])
-            r += 1
-            ws.write_row(r, 0, [first, *(x for name in names for x in (name, f"{share} ({name})"))],
-                         self.f["header"])
-            start = r + 1
-            for label in ls.labels:
-                r += 1
-                ws.write_string(r, 0, label)
-                for c, key in enumerate(keys):
-                    ws.write_number(r, 1 + 2 * c, table[key][label])
-                    self._cell(ws, r, 2 + 2 * c, ls.share(table[key], label), "percent")
-            end = r
-            r += 2
-            return start, end
-
-        level_first, level_last = counts_table(lt["stats"]["by_level"], lt["columns"]["level"], groups, group_names,
-                                               ls.by_group)
+        level_first, level_last, r = self._counts_rows(ws, 0, lt["stats"]["by_level"], lt["columns"]["level"],
+                                                       ls.labels, groups, group_names, ls.by_group)
+        r = self._final_rows(ws, r, groups, group_names)
         kinds = list(ls.by_kind)
-        counts_table(lt["stats"]["by_level_kind"], lt["columns"]["level"], kinds, kinds, ls.by_kind)
+        _, _, r = self._counts_rows(ws, r, lt["stats"]["by_level_kind"], lt["columns"]["level"], ls.labels, kinds,
+                                    kinds, ls.by_kind)
         r = self._status_rows(ws, r, groups, group_names)
         r += 2
         r = self._on_time_rows(ws, r)
@@ -466,6 +472,35 @@ class _Writer:
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
         ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
+
+    def _counts_rows(self, ws: Worksheet, r: int, title: str, first: str, labels: Sequence[str], keys: list[str],
+                     names: list[str], table: dict[str, dict[str, int]]) -> tuple[int, int, int]:
+        """A block of counts and shares by label (rows) and group or kind (column pairs), from
+        row r: (first data row, last data row, the row after the block and a blank one)."""
+        share = self.t["columns"]["share"]
+        ws.write_string(r, 0, title, self.f["title"])
+        r += 1
+        ws.write_row(r, 0, [first, *(x for name in names for x in (name, f"{share} ({name})"))], self.f["header"])
+        start = r + 1
+        for label in labels:
+            r += 1
+            ws.write_string(r, 0, label)
+            for c, key in enumerate(keys):
+                counts = table[key]
+                total = sum(counts.values())
+                ws.write_number(r, 1 + 2 * c, counts[label])
+                self._cell(ws, r, 2 + 2 * c, counts[label] / total if total else None, "percent")
+        return start, r, r + 2
+
+    def _final_rows(self, ws: Worksheet, r: int, groups: list[str], group_names: list[str]) -> int:
+        """Units by final result (after the council), next to the self-assessed block; returns
+        the row after it (r itself when the run had no council step)."""
+        finals = self.summary.finals
+        if finals is None:
+            return r
+        _, _, r = self._counts_rows(ws, r, self.t["stats"]["by_final"], self._col("final_result"), finals.labels,
+                                    groups, group_names, finals.by_group)
+        return r
 
     def _status_rows(self, ws: Worksheet, r: int, groups: list[str], group_names: list[str]) -> int:
         """The status block of Thống kê (every rubric), from row r; returns its last row."""
@@ -542,6 +577,35 @@ class _Writer:
               for k, width in zip(keys, (60, 50, 60), strict=True)),
         ]
         self._table(ws, columns, (u for u in self.summary.units if u.submission))
+
+    def _recognition(self, ws: Worksheet) -> None:
+        """Danh sách đề nghị công nhận: the units recommended by their final result, in the one
+        order the draft decision's annex uses (recommended_rows), with the counts per rank above."""
+        rt, levels = self.t["recognition"], self.rubric.kind == "levels"
+        rows = recommended_rows(self.summary)
+        ws.write_string(0, 0, rt["title"].format(nam=self.result.options.year), self.f["title"])
+        ws.write_string(1, 0, rt["note"])
+        r = 2
+        for rank, label in rank_labels(self.result):
+            r += 1
+            ws.write_string(r, 0, label, self.f["bold"])
+            ws.write_number(r, 1, sum(1 for u in rows if u.final is not None and u.final.rank == rank))
+        r += 1
+        ws.write_string(r, 0, rt["total"], self.f["bold"])
+        ws.write_number(r, 1, len(rows))
+        numbered = list(enumerate(rows, 1))
+        columns = [
+            self._column("stt", 6, lambda pair: pair[0], "int"),
+            self._column("code", 12, lambda pair: pair[1].code),
+            self._column("name", 42, lambda pair: pair[1].name, "wrap"),
+            self._column("group", 22, lambda pair: pair[1].group, "wrap"),
+            *([Column(self._lcol("kind"), 30, lambda pair: pair[1].level.kind_label if pair[1].level else "", "wrap"),
+               Column(self._lcol("asked"), 12, lambda pair: pair[1].level.asked_label if pair[1].level else "")]
+              if levels else []),
+            self._column("final_result", 14, lambda pair: pair[1].final.label),
+            self._column("basis", 30, lambda pair: pair[1].finality_label, "wrap"),
+        ]
+        self._table(ws, columns, numbered, first_row=r + 2)
 
     def _info(self, ws: Worksheet) -> None:
         info, o, s = self.t["info"], self.result.options, self.summary

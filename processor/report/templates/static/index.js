@@ -9,6 +9,7 @@
     status: document.getElementById("filter-status"),
     "class": document.getElementById("filter-class")
   };
+  if (document.getElementById("filter-final")) { filters.final = document.getElementById("filter-final"); }
   var count = document.getElementById("shown-count");
   var noMatch = document.getElementById("no-match");
 
