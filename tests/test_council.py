@@ -241,6 +241,10 @@ def test_entries_that_make_no_sense_are_reported_with_their_cell_and_not_applied
     assert {code: (f.rank, f.state) for code, f in finals(result).items()} == {
         "SNV": (2, ReviewState.REJECTED), "STC": (1, ReviewState.REJECTED), "SXD": (1, ReviewState.REJECTED),
         "SYT": (None, ReviewState.NONE)}
+    # nothing of SNV's applied: its result is its own figures', and says the council's word is pending
+    assert council_row(season.book, RUBRIC, "units", "snv")["finality"] == (
+        "Theo số liệu của đơn vị (ý kiến của Hội đồng chưa được áp dụng)")
+    assert council_row(season.book, RUBRIC, "units", "syt")["finality"] == "Chưa nộp hồ sơ"
     # the consolidated workbook lists them with the council workbook's file, sheet and cell
     listed = [(i.code, i.file, i.sheet, i.cell) for i, _ in published.summary.issues if i.code.startswith("council")]
     assert listed == [(i.code, i.file, i.sheet, i.cell) for i in council_issues(result)]
@@ -380,6 +384,11 @@ def test_points_a_verified_score_lowers_the_class(tmp_path, make_submission, rub
                                 ("items", "a|2a", "score"): 0, ("items", "a|2a", "opinion"): "Không có báo cáo"})
     a = run().council.finals[0]
     assert a.verified_label == "Khá" and a.rank == 2 and a.finality == Finality.VERIFIED
+    labels = {leaf.id: leaf.label for leaf in rubric.leaves}
+    assert a.reasons == (  # below its own class: every lowered leaf with the council's reason
+        Reason("2a", "2a", labels["2a"], "Hội đồng thẩm định 0 điểm (tự chấm 10): Không có báo cáo", True),
+        Reason("3a1", "3a1", labels["3a1"], "Hội đồng thẩm định 0 điểm (tự chấm 3): Không có kế hoạch", True),
+        Reason("3b", "3b", labels["3b"], "Hội đồng thẩm định 0 điểm (tự chấm 10): Chưa có danh hiệu", True))
 
 
 # ---- van_ban/: written by every run, switched with the other outputs ------------------------

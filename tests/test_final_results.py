@@ -55,7 +55,8 @@ VERIFIED = "Theo số liệu đã thẩm định"
 COUNCIL = "Theo kết luận của Hội đồng"
 NOT_JUDGED = "Hồ sơ chưa hợp lệ"
 NO_ENTRY, APPLIED = "Chưa có ý kiến", "Đã áp dụng ý kiến của Hội đồng"
-REJECTED = "Có ý kiến không hợp lệ (xem sổ tổng hợp); các ý kiến khác đã áp dụng"
+REJECTED = "Ý kiến không hợp lệ (xem sổ tổng hợp); chưa áp dụng ý kiến nào"
+UNAPPLIED = "Theo số liệu của đơn vị (ý kiến của Hội đồng chưa được áp dụng)"
 NOT_RECOMMENDED, TO_FIX, MISSING = "Không đề nghị công nhận", "Chưa đánh giá (hồ sơ chưa hợp lệ)", "Chưa nộp hồ sơ"
 FINAL_HEADERS = ("Kết quả tự đánh giá", "Kết quả thẩm định", "Kết quả cuối cùng", "Căn cứ kết quả cuối cùng",
                  "Tình trạng thẩm định")
@@ -148,7 +149,7 @@ def test_before_the_council_speaks_every_final_result_is_the_computed_one(tt24):
         "STC": ("Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY),
         "SXD": ("Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY),
         "SYT": (TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY),
-        "SGT": (MISSING, MISSING, MISSING, NOT_JUDGED, NO_ENTRY),
+        "SGT": (MISSING, MISSING, MISSING, MISSING, NO_ENTRY),
         "CTXD": ("Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY),
     }
 
@@ -164,8 +165,8 @@ def test_summary_sheet_shows_self_verified_and_final_side_by_side(tt24):
         "STC": ("Mức độ 1", "Mức độ 1", "Không đạt", NOT_RECOMMENDED, COUNCIL, APPLIED),
         "SXD": ("Mức độ 1", "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY),
         "SYT": (None, TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY),
-        "SGT": (None, MISSING, MISSING, MISSING, NOT_JUDGED, NO_ENTRY),
-        "CTXD": ("Mức độ 1", "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, REJECTED),
+        "SGT": (None, MISSING, MISSING, MISSING, MISSING, NO_ENTRY),
+        "CTXD": ("Mức độ 1", "Mức độ 1", "Mức độ 1", "Mức độ 1", UNAPPLIED, REJECTED),
     }
 
 
@@ -181,7 +182,7 @@ def test_recognition_sheet_lists_exactly_the_recommended_units_with_counts(tt24)
         (1, "SKH", "Sở Kế hoạch và Đầu tư", SO, OFFICE_LABEL, "Mức độ 2", "Mức độ 2", COMPUTED),
         (2, "SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Mức độ 2", "Mức độ 1", VERIFIED),
         (3, "SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Mức độ 1", "Mức độ 1", COMPUTED),
-        (4, "CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Mức độ 1", "Mức độ 1", COMPUTED),
+        (4, "CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Mức độ 1", "Mức độ 1", UNAPPLIED),
     ]
 
 

@@ -105,7 +105,7 @@ def test_summary_sheet_has_the_levels_and_no_score(season):
         ("SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", None, None,
          TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY, 1, 0, day, "Có", "Có", "SYT.xlsx", "Mở trang"),
         ("SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", None, None, None,
-         MISSING, MISSING, MISSING, NOT_JUDGED, NO_ENTRY, None, None, None, None, "Có", None, "Mở trang"),
+         MISSING, MISSING, MISSING, MISSING, NO_ENTRY, None, None, None, None, "Có", None, "Mở trang"),
         ("CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,
          "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "CTXD.xlsx", "Mở trang"),
         ("THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,

@@ -318,11 +318,12 @@ def _points(units: list[UnitResult], rubric: Rubric, entries: CouncilEntries, st
         rank, finality, council_reason = _conclude(ue if states[i] == ReviewState.APPLIED else None, computed,
                                                    label, bool(applied.get(i)), entries.file, issues)
         reasons: tuple[Reason, ...] = ()
-        if rank is None or rank < (computed or 0):
+        own_rank = ranks.get(own_class)
+        if rank is None or (own_rank is not None and rank < own_rank):  # below its own points: say why
             reasons = _points_reasons(u, ue if i in applied else None, verified.loc[i, TOTAL], checked_class,
                                       computed is not None, rubric, texts)
         finals[i] = FinalResult(
-            finality=finality, state=states[i], self_rank=ranks.get(own_class), self_label=own_class,
+            finality=finality, state=states[i], self_rank=own_rank, self_label=own_class,
             verified_rank=computed, verified_label=checked_class, rank=rank,
             label=label(rank) if rank is not None else texts["not_recommended"],
             reasons=reasons, council_reason=council_reason, file_sha256=u.submission.sha256,  # type: ignore[union-attr]

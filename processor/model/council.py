@@ -140,6 +140,17 @@ class FinalResult:
         return self.rank is not None
 
     @property
+    def finality_key(self) -> str:
+        """The key of its wording (council.yaml, "finality"): "computed" says the council has not
+        spoken, so a computed result the council did speak on (entries kept for review, or all
+        refused) says that instead."""
+        if self.finality == Finality.COMPUTED and self.state in (ReviewState.STALE, ReviewState.REJECTED):
+            return "computed_unapplied"
+        if self.finality == Finality.NOT_JUDGED and not self.file_sha256:
+            return "not_submitted"
+        return self.finality.value
+
+    @property
     def short_of_asked(self) -> bool:
         """Not recommended at all, or at a lower level than asked: the unit gets a reply."""
         return self.rank is None or (self.asked is not None and self.rank < self.asked)

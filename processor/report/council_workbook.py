@@ -207,18 +207,14 @@ def _unit_row(result: BatchResult, summary: Summary, i: int, u: UnitResult, ue: 
         "file": display_path(sub.rel) if sub else "", "file_code": file_code(sub.sha256) if sub else "",
         "files": "\n".join(f"{file_code(f.sha256)} {display_path(f.rel)}" for f in files) if len(files) > 1 else "",
         "self": final.self_label, "verified": final.verified_label, "final": final.label,
-        "finality": texts["finality"][final.finality],
+        "finality": texts["finality"][final.finality_key],
         "file_sha": sub.sha256 if sub else "",
     }
     if layout.kind == "levels":
         level = summary.units[i].level
         row["kind"] = level.kind_label if level and level.kind else ""
         row["asked"] = level.asked_label if level else ""
-    if state == ReviewState.STALE and ue is not None and sub is not None:
-        row["state"] = texts["state"]["stale"].format(cu=file_code(ue.sha256) or "(không rõ)",
-                                                       moi=file_code(sub.sha256))
-    else:
-        row["state"] = texts["state"][state.value]
+    row["state"] = summary.units[i].review_label  # the same words as the consolidated workbook's
     if ue is not None and ue.spoken:
         row["entries_sha"] = sub.sha256 if state == ReviewState.APPLIED and sub else ue.sha256
     else:

@@ -9,12 +9,11 @@ draft decision are the same list, made here once: units recommended by their fin
 from __future__ import annotations
 
 from processor.model.batch import BatchResult
-from processor.model.council_layout import class_ranks
 from processor.model.levels import LevelRubric
 from processor.model.rubric import Rubric
 from processor.model.statuses import Status
 from processor.report.dossier import DocItem, DocumentSet, DocUnit
-from processor.report.summary import Summary, UnitRow
+from processor.report.summary import Summary, UnitRow, rank_labels
 from processor.text.numbers import format_number
 from processor.text.wording import report_texts, wording
 
@@ -23,14 +22,6 @@ def recommended_rows(summary: Summary) -> list[UnitRow]:
     """The units recommended, best rank first, roster order within a rank."""
     ranked = [(n, u) for n, u in enumerate(summary.units) if u.final is not None and u.final.rank is not None]
     return [u for _, u in sorted(ranked, key=lambda pair: (-pair[1].final.rank, pair[0]))]  # type: ignore[union-attr]
-
-
-def rank_labels(result: BatchResult) -> tuple[tuple[int, str], ...]:
-    """(rank, label), best first: the levels (TT24) or the recognised classes (TT22)."""
-    rubric = result.options.rubric
-    if isinstance(rubric, LevelRubric):
-        return tuple((lv.id, lv.label) for lv in sorted(rubric.levels, key=lambda lv: -lv.id))
-    return tuple((rank, label) for label, rank in sorted(class_ranks(rubric).items(), key=lambda p: -p[1]))
 
 
 def document_set(result: BatchResult, summary: Summary) -> DocumentSet:
@@ -59,11 +50,11 @@ def document_set(result: BatchResult, summary: Summary) -> DocumentSet:
             kind_label=u.level.kind_label if u.level and u.level.kind else "",
             asked_label=u.level.asked_label if u.level else "",
             self_label=final.self_label, label=final.label, rank=final.rank,
-            reply=final.short_of_asked, finality_label=texts["finality"][final.finality],
+            reply=final.short_of_asked, finality_label=texts["finality"][final.finality_key],
             reasons=final.reasons, council_reason=final.council_reason,
             errors=tuple(_error_line(i) for i in final.errors), results=results, total=total))
     return DocumentSet(year=result.options.year, kind=rubric.kind, legal_basis=rubric.legal_basis,
-                       ranks=rank_labels(result), items=items, units=tuple(units), groups=summary.groups,
+                       ranks=rank_labels(rubric), items=items, units=tuple(units), groups=summary.groups,
                        run_date=result.options.today, deadline=result.options.deadline)
 
 

@@ -269,21 +269,28 @@ def _council_fields(result: BatchResult, i: int) -> dict:
     if state == ReviewState.STALE and entries is not None and unit.submission is not None:  # as the council workbook
         review = texts["state"]["stale"].format(cu=file_code(entries.sha256) or "(không rõ)",
                                                 moi=file_code(unit.submission.sha256))
+    elif state == ReviewState.REJECTED and final is not None and final.finality == Finality.COMPUTED:
+        review = texts["state"]["rejected_all"]  # nothing of it could be applied
     else:
         review = texts["state"][state.value]
     return {"final": final, "council_issues": tuple(x for k, x in council.issues if k == key),
-            "finality_label": texts["finality"][final.finality] if final else "", "review_label": review}
+            "finality_label": texts["finality"][final.finality_key] if final else "", "review_label": review}
+
+
+def rank_labels(rubric: AnyRubric) -> tuple[tuple[int, str], ...]:
+    """(rank, label) of every recommendation, best first: the levels (TT24) or the
+    recognised classes (TT22)."""
+    if isinstance(rubric, LevelRubric):
+        return tuple((lv.id, lv.label) for lv in sorted(rubric.levels, key=lambda lv: -lv.id))
+    return tuple((rank, label) for label, rank in sorted(class_ranks(rubric).items(), key=lambda p: -p[1]))
 
 
 def final_labels(rubric: AnyRubric) -> tuple[str, ...]:
-    """Every final result a unit can have, best first: the levels (TT24) or the recognised
-    classes (TT22), then not recommended, not judged, and no dossier."""
+    """Every final result a unit can have, best first: the recommendations, then not
+    recommended, not judged, and no dossier."""
     texts = wording("council")
-    if isinstance(rubric, LevelRubric):
-        ranked = tuple(lv.label for lv in sorted(rubric.levels, key=lambda lv: -lv.id))
-    else:
-        ranked = tuple(label for label, _ in sorted(class_ranks(rubric).items(), key=lambda pair: -pair[1]))
-    return (*ranked, texts["not_recommended"], texts["not_judged"], texts["missing"])
+    return (*(label for _, label in rank_labels(rubric)), texts["not_recommended"], texts["not_judged"],
+            texts["missing"])
 
 
 def final_colour(rubric: AnyRubric, final: FinalResult | None) -> int | None:

@@ -22,7 +22,7 @@ from processor.judge.score import TOTAL
 from processor.model.batch import BatchResult
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
-from processor.report.recognition import rank_labels, recommended_rows
+from processor.report.recognition import recommended_rows
 from processor.report.summary import (
     Summary,
     UnitRow,
@@ -31,6 +31,7 @@ from processor.report.summary import (
     grade_labels,
     indicator_result,
     level_rank,
+    rank_labels,
 )
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, display_path
@@ -586,7 +587,7 @@ class _Writer:
         ws.write_string(0, 0, rt["title"].format(nam=self.result.options.year), self.f["title"])
         ws.write_string(1, 0, rt["note"])
         r = 2
-        for rank, label in rank_labels(self.result):
+        for rank, label in rank_labels(self.rubric):
             r += 1
             ws.write_string(r, 0, label, self.f["bold"])
             ws.write_number(r, 1, sum(1 for u in rows if u.final is not None and u.final.rank == rank))
