@@ -110,18 +110,19 @@ def main() -> None:
 
     lines = [f"Machine: {machine()}; workers: {args.workers}.", "",
              "| rubric | N | ours total (s) | files/s | discover | read+validate | resolve+judge | summary | "
-             "workbook ∥ HTML | peak total RSS (MB) | largest process (MB) | read+validate, 1 worker (s) | floor (s) | "
+             "workbook ∥ HTML | documents | council workbook | peak total RSS (MB) | largest process (MB) | read+validate, 1 worker (s) | floor (s) | "
              "ours/floor | baseline (s) | baseline/ours |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     unpublished: dict[str, str] = {}
     for rubric_id, n, full, one, floor, base in rows:
         ratio = one["read_validate"] / floor["total"]
         base_text = f"{base['total']:.1f} | {base['total'] / full['total']:.1f}" if base else "— | —"
         if "publish_error" in full:
             unpublished[rubric_id] = full["publish_error"]
-            report = "— | —"
+            report = "— | — | — | —"
         else:
-            report = f"{full['summary']:.2f} | {full['workbook_html']:.1f}"
+            report = (f"{full['summary']:.2f} | {full['workbook_html']:.1f} | {full.get('documents', 0):.1f} | "
+                      f"{full.get('council_workbook', 0):.1f}")
         lines.append(
             f"| {rubric_id} | {n:,} | {full['total']:.1f} | {n / full['total']:,.0f} | {full['discover']:.2f} | "
             f"{full['read_validate']:.1f} | {full['resolve_score']:.2f} | {report} | "

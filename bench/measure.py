@@ -63,7 +63,15 @@ def ours(folder: Path, roster: Path, out: Path, workers: int, rubric_id: str = "
     except Exception as exc:  # a report not written for this rubric yet: say so, measure the rest
         measured["publish_error"] = f"{type(exc).__name__}: {exc}"
         return {"total": batch, **measured}
-    return {"total": time.perf_counter() - start, **measured, **published.timings}
+    total = time.perf_counter() - start
+    # The council workbook is the season's own file, updated after the outputs: its own column.
+    from processor.report.council_workbook import update_council_workbook
+
+    clock = time.perf_counter()
+    assert result.council_path is not None
+    update_council_workbook(result, published.summary, result.council_path, "dvht")
+    measured["council_workbook"] = time.perf_counter() - clock
+    return {"total": total, **measured, **published.timings}
 
 
 def _time_each(folder: Path, read_one: Callable[[str], int]) -> dict[str, float]:
