@@ -110,7 +110,8 @@ def main() -> None:
 
     lines = [f"Machine: {machine()}; workers: {args.workers}.", "",
              "| rubric | N | ours total (s) | files/s | discover | read+validate | resolve+judge | summary | "
-             "workbook ∥ HTML | documents | council workbook | peak total RSS (MB) | largest process (MB) | read+validate, 1 worker (s) | floor (s) | "
+             "workbook ∥ HTML | documents | council workbook | peak total RSS (MB) | largest process (MB) | "
+             "read+validate, 1 worker (s) | floor (s) | "
              "ours/floor | baseline (s) | baseline/ours |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     unpublished: dict[str, str] = {}
