@@ -427,3 +427,47 @@ def test_a_folder_inside_van_ban_stops_the_run_before_anything_is_replaced(seaso
     with pytest.raises(OutputError, match="ban_ky"):
         season.run()
     assert published.workbook.read_bytes() == before and (published.documents / "ban_ky").is_dir()
+
+
+# ---- odd council workbooks: the run finishes, says why in Vietnamese, leaves the file alone ----
+
+def _encrypted(source: Path, target: Path) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with source.open("rb") as plain, target.open("wb") as out:
+        OOXMLFile(plain).encrypt("matkhau", out)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda book, season: book.write_bytes(b""), "tệp rỗng (0 byte)"),
+    (lambda book, season: book.write_bytes(b"%PDF-1.4 ..."), "tệp không phải sổ Excel mà là một tệp PDF"),
+    (lambda book, season: book.write_bytes(b"PK\x03\x04 cut"), "tệp bị hỏng hoặc không phải sổ Excel"),
+    (lambda book, season: _encrypted(season.blank, book), "sổ đặt mật khẩu mở; hãy gỡ mật khẩu"),
+    (lambda book, season: book.mkdir(), "đây là một thư mục, không phải tệp"),
+])
+def test_an_odd_council_workbook_is_reported_in_vietnamese_and_left_alone(season, make, reason):
+    season.book.parent.mkdir(parents=True)
+    make(season.book, season)
+    before = season.book.read_bytes() if season.book.is_file() else None
+    result, published, update = season.run()
+    assert result.council.entries.unreadable == reason
+    assert update.status == UpdateStatus.UNREADABLE and f"({reason})" in update.line()
+    assert (season.book.read_bytes() if season.book.is_file() else None) == before
+    assert {code: f.rank for code, f in finals(result).items()} == {"SNV": 2, "STC": 1, "SXD": 1, "SYT": None}
+
+
+def test_a_value_typed_far_outside_the_table_does_not_stop_the_run(season):
+    """A value in the last cell of a sheet would make the reader allocate the whole sheet
+    (1 048 576 × 16 384 cells): the process died. The workbook is refused, naming the cell."""
+    import openpyxl
+
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Chờ bổ sung"})
+    wb = openpyxl.load_workbook(season.book)
+    wb[UNITS_SHEET]["XFD1048576"] = "x"
+    wb.save(season.book)
+    before = season.book.read_bytes()
+    result, _, update = season.run()
+    assert result.council.entries.unreadable == (
+        f'trang "{UNITS_SHEET}" có dữ liệu ở ô XFD1048576, ngoài bảng của sổ; hãy xoá nội dung ô đó')
+    assert update.status == UpdateStatus.UNREADABLE and season.book.read_bytes() == before
