@@ -471,3 +471,21 @@ def test_a_value_typed_far_outside_the_table_does_not_stop_the_run(season):
     assert result.council.entries.unreadable == (
         f'trang "{UNITS_SHEET}" có dữ liệu ở ô XFD1048576, ngoài bảng của sổ; hãy xoá nội dung ô đó')
     assert update.status == UpdateStatus.UNREADABLE and season.book.read_bytes() == before
+
+
+@pytest.mark.parametrize("inside", ["html", "van_ban", ".dvht"])
+def test_a_review_dir_inside_a_folder_the_run_replaces_is_refused_in_one_line(tmp_path, inside):
+    """html/ and van_ban/ are replaced whole by every run: a council workbook there would be
+    refused as foreign by the next run (html/) or copied about as a clerk's file (van_ban/)."""
+    from tests.test_cli import run
+
+    inbox = tmp_path / "ho_so"
+    inbox.mkdir()
+    out = tmp_path / "kq"
+    review = out / inside / "tham_dinh"
+    code, printed, err = run("process", str(inbox), "--year", "2025", "--out", str(out), "--review-dir", str(review),
+                             "--ngay-chay", "20/01/2026")
+    assert (code, printed) == (2, "")
+    assert err == (f"Lỗi: thư mục sổ thẩm định {review} nằm trong {out / inside}, nơi mỗi lần chạy ghi lại toàn bộ; "
+                   "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)\n")
+    assert not (out / inside).exists()
