@@ -14,6 +14,7 @@ import pytest
 
 from processor.model.batch import BatchOptions, BatchResult
 from processor.model.council import Finality, Reason, ReviewState, file_code
+from processor.model.council_layout import build_council_layout
 from processor.model.issues import make_issue
 from processor.model.level_layout import build_level_layout
 from processor.model.records import Unit
@@ -449,7 +450,7 @@ def test_an_odd_council_workbook_is_reported_in_vietnamese_and_left_alone(season
     season.book.parent.mkdir(parents=True)
     make(season.book, season)
     before = season.book.read_bytes() if season.book.is_file() else None
-    result, published, update = season.run()
+    result, _, update = season.run()
     assert result.council.entries.unreadable == reason
     assert update.status == UpdateStatus.UNREADABLE and f"({reason})" in update.line()
     assert (season.book.read_bytes() if season.book.is_file() else None) == before
@@ -489,3 +490,51 @@ def test_a_review_dir_inside_a_folder_the_run_replaces_is_refused_in_one_line(tm
     assert err == (f"Lỗi: thư mục sổ thẩm định {review} nằm trong {out / inside}, nơi mỗi lần chạy ghi lại toàn bộ; "
                    "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)\n")
     assert not (out / inside).exists()
+
+
+def _set_key(book: Path, sheet_name: str, old: str, new: str | None) -> int:
+    """Change a row's hidden key, as a person can once the sheet's protection is lifted;
+    returns the row's 1-based number."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[sheet_name]
+    layout = build_council_layout(RUBRIC)
+    column = (layout.items if sheet_name == ITEMS_SHEET else layout.units).index["key"] + 1
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, column).value == old)
+    ws.cell(row, column).value = new
+    wb.save(book)
+    return row
+
+
+def test_two_rows_with_one_key_apply_neither_and_the_workbook_is_not_rewritten(season):
+    """A row copied over another (protection lifted) carries the other row's hidden key: an
+    update would keep one of the two and lose what was typed in the other."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "snv", "conclusion"): "Không đề nghị",
+                                       ("units", "snv", "reason"): "Lý do A",
+                                       ("units", "stc", "reason"): "Lý do B"})
+    row = _set_key(season.book, UNITS_SHEET, "stc", "snv")
+    first = council_cell(RUBRIC, season.book, "units", "snv", "reason")
+    before = season.book.read_bytes()
+    season.dossier("SYT", 1)  # something new to write
+    result, _, update = season.run()
+    assert council_issues(result) == [make_issue(
+        "council-row-duplicate-key", BOOK, UNITS_SHEET, f"N{row}", dong=row, khoa="snv",
+        dong_dau=int(first[1:]))]
+    assert finals(result)["SNV"].rank == 2 and finals(result)["SNV"].state == ReviewState.NONE  # neither applied
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == before
+    assert "trùng khoá" in update.line()
+
+
+def test_a_row_that_lost_its_key_keeps_the_workbook_as_it_is(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Không có quy chế"})
+    row = _set_key(season.book, ITEMS_SHEET, "stc|tc1_ct2", None)
+    before = season.book.read_bytes()
+    season.dossier("SYT", 1)
+    result, _, update = season.run()
+    assert council_issues(result) == [make_issue("council-row-no-key", BOOK, ITEMS_SHEET, f"K{row}", dong=row)]
+    assert finals(result)["STC"].rank == 1
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == before

@@ -87,10 +87,33 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
     items: dict[str, dict[str, ItemEntry]] = {}
     item_keys = []
     previous: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] = ({}, {})
+    doubled: set[str] = set()  # keys of two rows holding entries: neither applies
+    unsafe = False  # a row an update could not place: the workbook is left as it is
+
+    def misplaced(sheet: Sheet, row_no: int, row: list[Any], key: str, unit_key: str, seen: dict[str, Any]) -> None:
+        nonlocal unsafe
+        cell = _typed_cell(row, sheet, row_no)
+        if not key:
+            if cell:
+                issues.append(("", make_issue("council-row-no-key", shown, sheet.name, cell, dong=row_no + 1)))
+                unsafe = True
+            return
+        first_row, first_typed = seen[key]
+        if cell or first_typed:
+            issues.append((unit_key, make_issue("council-row-duplicate-key", shown, sheet.name,
+                                                cell or sheet.cell(sheet.entry_keys[0], row_no), dong=row_no + 1,
+                                                khoa=key, dong_dau=first_row + 1)))
+            doubled.add(key)
+            unsafe = True
+
+    seen_items: dict[str, tuple[int, bool]] = {}
     for row_no, row in _rows(sheets[layout.items.name], layout.items):
         key = _text(row, layout.items, "key")
-        if KEY_SEPARATOR not in key:
+        if KEY_SEPARATOR not in key or key in seen_items:
+            misplaced(layout.items, row_no, row, key if KEY_SEPARATOR in key else "",
+                      key.rsplit(KEY_SEPARATOR, 1)[0], seen_items)
             continue
+        seen_items[key] = (row_no, bool(_typed_cell(row, layout.items, row_no)))
         item_keys.append(key)
         previous[1][key] = _as_read(row, layout.items)
         unit_key, item = key.rsplit(KEY_SEPARATOR, 1)
@@ -99,17 +122,34 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
             items.setdefault(unit_key, {})[item] = entry
     units: dict[str, UnitEntries] = {}
     unit_keys = []
+    seen_units: dict[str, tuple[int, bool]] = {}
     for row_no, row in _rows(sheets[layout.units.name], layout.units):
         key = _text(row, layout.units, "key")
-        if not key:
+        if not key or key in seen_units:
+            misplaced(layout.units, row_no, row, key, key, seen_units)
             continue
+        seen_units[key] = (row_no, bool(_typed_cell(row, layout.units, row_no)))
         unit_keys.append(key)
         previous[0][key] = _as_read(row, layout.units)
         units[key] = _unit_entries(row, row_no, key, items.get(key, {}), layout, shown, issues)
     for key in items.keys() - units.keys():  # indicator rows of a unit whose Kết luận row was lost
         units[key] = UnitEntries(key=key, items=items[key])
+    for key in doubled:  # which of the two rows the council meant cannot be told: neither counts
+        if KEY_SEPARATOR in key:
+            unit_key, item = key.rsplit(KEY_SEPARATOR, 1)
+            if unit_key in units:
+                units[unit_key] = replace(units[unit_key], items={k: v for k, v in units[unit_key].items.items()
+                                                                  if k != item})
+        else:
+            units.pop(key, None)
     return CouncilEntries(file=shown, exists=True, units=units, issues=tuple(issues), open_elsewhere=bool(owner),
-                          rows=(tuple(unit_keys), tuple(item_keys)), previous=previous)
+                          rows=(tuple(unit_keys), tuple(item_keys)), previous=previous,
+                          keep_as_is=wording("council")["keep_as_is"] if unsafe else "")
+
+
+def _typed_cell(row: list[Any], sheet: Sheet, row_no: int) -> str:
+    """The first yellow cell of a row that holds something, or ""."""
+    return next((sheet.cell(k, row_no) for k in sheet.entry_keys if row[sheet.index[k]] not in (None, "")), "")
 
 
 def _why(key: str, **params: Any) -> str:

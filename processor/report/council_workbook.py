@@ -88,6 +88,8 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     owner = lock_owner(path)
     if owner:
         return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner)
+    if entries.keep_as_is:
+        return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=entries.keep_as_is)
     layout = result.council_layout
     units, items = council_rows(result, summary, layout)
     if entries.exists and _same(entries, units, items):
