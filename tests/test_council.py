@@ -538,3 +538,14 @@ def test_a_row_that_lost_its_key_keeps_the_workbook_as_it_is(season):
     assert council_issues(result) == [make_issue("council-row-no-key", BOOK, ITEMS_SHEET, f"K{row}", dong=row)]
     assert finals(result)["STC"].rank == 1
     assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == before
+
+
+def test_a_value_that_cannot_be_read_is_marked_not_applied_in_its_row(season):
+    """The row of a value the reader refused said nothing, as if the value had been accepted."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "snv|tc2_ct1", "verdict"): "chín mươi",
+                                       ("items", "snv|tc1_ct1", "verdict"): "Có"})
+    season.run()
+    assert [(r["key"], r.get("verdict"), r.get("item_state")) for r in read_council_rows(season.book, RUBRIC, "items")
+            if r.get("verdict")] == [("snv|tc1_ct1", "Có", "Chưa áp dụng (không hợp lệ)"),
+                                     ("snv|tc2_ct1", "chín mươi", "Chưa áp dụng (không hợp lệ)")]

@@ -246,6 +246,14 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
 
     ue = council.entries.units.get(key)
     typed_items = ue.items if ue is not None else {}
+    value_key = "verdict" if layout.kind == "levels" else "score"
+    as_read = council.entries.previous[1]
+
+    def was_typed(item_id: str) -> bool:
+        """A value is in the cell, read or not (one the reader refused has no entry)."""
+        entry = typed_items.get(item_id)
+        return bool(entry is not None and entry.raw) or as_read.get(f"{key}{KEY_SEPARATOR}{item_id}", {}).get(
+            value_key) not in (None, "")
     rubric = result.options.rubric
     if isinstance(rubric, LevelRubric):
         level_layout = result.layout
@@ -262,7 +270,7 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
                       and (kind is None or ind.applies(kind, asked))]
         for ind in indicators:
             entry = entries.indicators.get(ind.id) if entries else None
-            typed = ind.id in typed_items and bool(typed_items[ind.id].raw)
+            typed = was_typed(ind.id)
             rows.append({
                 **base, "key": f"{key}{KEY_SEPARATOR}{ind.id}", "item": ind.code, "item_text": ind.label,
                 "requirement": requirement_text(ind, asked, kind, level_layout),
@@ -281,7 +289,7 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
     assert isinstance(rubric, Rubric)
     for leaf in rubric.leaves:
         score = sub.scores.get(leaf.id)
-        typed = leaf.id in typed_items and bool(typed_items[leaf.id].raw)
+        typed = was_typed(leaf.id)
         rows.append({
             **base, "key": f"{key}{KEY_SEPARATOR}{leaf.id}", "item": leaf.id, "item_text": leaf.label,
             "max": leaf.max, "self_score": score if isinstance(score, int | float) else "",
