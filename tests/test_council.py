@@ -549,3 +549,21 @@ def test_a_value_that_cannot_be_read_is_marked_not_applied_in_its_row(season):
     assert [(r["key"], r.get("verdict"), r.get("item_state")) for r in read_council_rows(season.book, RUBRIC, "items")
             if r.get("verdict")] == [("snv|tc1_ct1", "Có", "Chưa áp dụng (không hợp lệ)"),
                                      ("snv|tc2_ct1", "chín mươi", "Chưa áp dụng (không hợp lệ)")]
+
+
+def test_a_backup_of_the_same_second_never_replaces_nor_stands_for_another_version(season):
+    """Backups are named after the save time of the version they keep: a name already taken
+    by another version (a copy that kept its date, two saves in one second) must not mean
+    that this version goes unsaved."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Chờ bổ sung"})
+    os.utime(season.book, (1768000000, 1768000000))
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(1768000000))
+    older = season.book.with_name(f"ThamDinh_DVHT_2025_ban_luu_{stamp}.xlsx")
+    older.write_bytes(b"an older version")
+    version = season.book.read_bytes()
+    season.dossier("SYT", 1)
+    _, _, update = season.run()
+    assert update.status == UpdateStatus.WRITTEN and older.read_bytes() == b"an older version"
+    assert update.backup == season.book.with_name(f"ThamDinh_DVHT_2025_ban_luu_{stamp}_2.xlsx")
+    assert update.backup.read_bytes() == version

@@ -113,12 +113,21 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
 
 
 def _backup(path: Path) -> Path:
-    """A copy of the version about to be replaced, named after the time it was saved."""
+    """A copy of the version about to be replaced, named after the time it was saved. A
+    name already taken by the same bytes is that copy; by other bytes (another version saved
+    in the same second, or copied with its date kept), the next free name is used."""
     saved = datetime.fromtimestamp(path.stat().st_mtime)
-    target = path.with_name(f"{path.stem}_ban_luu_{saved:%Y%m%d-%H%M%S}{path.suffix}")
-    if not target.exists():
-        shutil.copy2(path, target)
-    return target
+    stem = f"{path.stem}_ban_luu_{saved:%Y%m%d-%H%M%S}"
+    data = path.read_bytes()
+    n = 1
+    while True:
+        target = path.with_name(f"{stem}{f'_{n}' if n > 1 else ''}{path.suffix}")
+        if not target.exists():
+            shutil.copy2(path, target)
+            return target
+        if target.is_file() and target.read_bytes() == data:
+            return target
+        n += 1
 
 
 def _same(entries: CouncilEntries, units: list[Row], items: list[Row]) -> bool:
