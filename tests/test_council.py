@@ -567,3 +567,16 @@ def test_a_backup_of_the_same_second_never_replaces_nor_stands_for_another_versi
     assert update.status == UpdateStatus.WRITTEN and older.read_bytes() == b"an older version"
     assert update.backup == season.book.with_name(f"ThamDinh_DVHT_2025_ban_luu_{stamp}_2.xlsx")
     assert update.backup.read_bytes() == version
+
+
+def test_the_lock_files_of_a_letter_open_in_word_or_libreoffice_are_not_carried_over(season):
+    """They belong to the program that has the old letter open: carried beside the new
+    letter, they make it look open by someone, run after run."""
+    _, published, _ = season.run()
+    docs = published.documents
+    (docs / "~$Trinh_2025.docx").write_bytes(b"\x0bNguyen Van B")
+    (docs / ".~lock.ToTrinh_2025.docx#").write_text("Nguyễn Văn B,may-1,20.01.2026 10:00,", encoding="utf-8")
+    (docs / "ghi_chu.txt").write_text("ghi chú của văn thư", encoding="utf-8")
+    _, published, _ = season.run()
+    assert published.kept == ("ghi_chu.txt",)
+    assert sorted(p.name for p in docs.iterdir() if p.name.startswith(("~$", ".~lock"))) == []
