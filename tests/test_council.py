@@ -330,6 +330,9 @@ def test_an_open_workbook_is_read_as_saved_and_left_alone(season, lock_name):
     assert finals(result)["SXD"].rank is None  # the saved entries are used
     assert update.status == UpdateStatus.OPEN and season.book.read_bytes() == before
     assert update.line().startswith("Cảnh báo: sổ thẩm định ") and "đang được mở" in update.line()
+    # a lock file left by a program that crashed would block every update: the line names it
+    assert update.line().endswith(f"Nếu không còn ai mở sổ, hãy xoá tệp khoá còn sót lại "
+                                  f"{season.book.parent / lock_name}.")
     assert published.workbook.is_file()
     assert sorted(p.name for p in season.book.parent.iterdir()) == sorted([season.book.name, lock_name])
 

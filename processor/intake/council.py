@@ -44,16 +44,20 @@ COUNCIL_LIMITS = Limits(max_file_bytes=200 * 1024 * 1024, max_total_uncompressed
 MAX_CELLS = 5_000_000  # rows × columns of one sheet the reader may hold (about 200 000 rows of ours)
 
 
-def lock_owner(path: Path) -> str:
-    """Who has the workbook open, from the lock file its program leaves beside it; "" when
-    nobody. Excel writes "~$" + the name (its first two letters dropped for long names),
-    LibreOffice ".~lock.<name>#"."""
+def lock_file(path: Path) -> tuple[str, Path | None]:
+    """Who has the workbook open, and the lock file its program leaves beside it; ("", None)
+    when nobody. Excel writes "~$" + the name (its first two letters dropped for long names),
+    LibreOffice ".~lock.<name>#". A program that crashed leaves its lock file behind."""
     folder, name = path.parent, path.name
-    if (folder / f".~lock.{name}#").exists():
-        return LIBREOFFICE
-    if (folder / f"~${name}").exists() or (folder / f"~${name[2:]}").exists():
-        return EXCEL
-    return ""
+    for program, lock in ((LIBREOFFICE, folder / f".~lock.{name}#"), (EXCEL, folder / f"~${name}"),
+                          (EXCEL, folder / f"~${name[2:]}")):
+        if lock.exists():
+            return program, lock
+    return "", None
+
+
+def lock_owner(path: Path) -> str:
+    return lock_file(path)[0]
 
 
 def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubric, year: int,

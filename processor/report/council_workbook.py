@@ -26,7 +26,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from processor import __version__
-from processor.intake.council import lock_owner
+from processor.intake.council import lock_file
 from processor.model.batch import BatchResult
 from processor.model.council import CouncilEntries, ReviewState, UnitEntries, council_key, file_code
 from processor.model.council_layout import FORMAT_VERSION, HEADER_ROW, KEY_SEPARATOR, CouncilLayout, Sheet
@@ -58,13 +58,14 @@ class CouncilUpdate:
     path: Path
     backup: Path | None = None
     detail: str = ""
+    lock: Path | None = None  # the lock file that says the workbook is open
 
     def line(self) -> str:
         """The console line that says what became of the workbook."""
         t = wording("council")["console"]
         shown, detail = str(self.path), self.detail
         if self.status == UpdateStatus.OPEN:
-            return t["open"].format(duong_dan=shown, boi=t.get(f"by_{detail}", detail))
+            return t["open"].format(duong_dan=shown, boi=t.get(f"by_{detail}", detail), tep_khoa=self.lock)
         if self.status == UpdateStatus.UNREADABLE:
             return t["unreadable"].format(duong_dan=shown, ly_do=detail)
         if self.status == UpdateStatus.NOT_UPDATED:
@@ -85,9 +86,9 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     entries = council.entries
     if entries.unreadable:
         return CouncilUpdate(UpdateStatus.UNREADABLE, path, detail=entries.unreadable)
-    owner = lock_owner(path)
+    owner, lock = lock_file(path)
     if owner:
-        return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner)
+        return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner, lock=lock)
     if entries.keep_as_is:
         return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=entries.keep_as_is)
     layout = result.council_layout
