@@ -583,3 +583,19 @@ def test_the_lock_files_of_a_letter_open_in_word_or_libreoffice_are_not_carried_
     _, published, _ = season.run()
     assert published.kept == ("ghi_chu.txt",)
     assert sorted(p.name for p in docs.iterdir() if p.name.startswith(("~$", ".~lock"))) == []
+
+
+def test_a_file_name_that_two_files_of_the_unit_share_asks_for_the_code(season):
+    """"No file of the unit matches" was said of a name that matched two of them."""
+    (season.inbox / "lan_1").mkdir()
+    (season.inbox / "lan_2").mkdir()
+    season.dossier("STC", 1, name="lan_1/STC_ho_so.xlsx", mtime=FIXED_TIME.timestamp())
+    season.dossier("STC", 1, name="lan_2/STC_ho_so.xlsx", mtime=FIXED_TIME.timestamp() + 60, so_dat_tc2_ct1=99)
+    (season.inbox / "STC.xlsx").unlink()
+    result, _, _ = season.run()
+    files = sorted((f.rel, file_code(f.sha256)) for f in result.resolution.files if f.rel.startswith("lan_"))
+    fill_council(season.book, RUBRIC, {("units", "stc", "file_choice"): "STC_ho_so.xlsx"})
+    result, _, _ = season.run()
+    assert council_issues(result) == [make_issue(
+        "council-file-ambiguous", BOOK, UNITS_SHEET, council_cell(RUBRIC, season.book, "units", "stc", "file_choice"),
+        gia_tri="STC_ho_so.xlsx", cac_tep="; ".join(f"{code} {rel}" for rel, code in files))]
