@@ -599,3 +599,18 @@ def test_a_file_name_that_two_files_of_the_unit_share_asks_for_the_code(season):
     assert council_issues(result) == [make_issue(
         "council-file-ambiguous", BOOK, UNITS_SHEET, council_cell(RUBRIC, season.book, "units", "stc", "file_choice"),
         gia_tri="STC_ho_so.xlsx", cac_tep="; ".join(f"{code} {rel}" for rel, code in files))]
+
+
+def test_a_far_cell_with_a_format_only_is_no_reason_to_refuse_the_workbook(season):
+    import openpyxl
+    from openpyxl.styles import Font
+
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "conclusion"): "Không đề nghị",
+                                       ("units", "sxd", "reason"): "Đơn vị xin rút hồ sơ"})
+    wb = openpyxl.load_workbook(season.book)
+    wb[UNITS_SHEET]["XFD1048576"].font = Font(bold=True)  # formatted, nothing typed: the reader skips it
+    wb.save(season.book)
+    result, _, update = season.run()
+    assert result.council.entries.unreadable == "" and finals(result)["SXD"].rank is None
+    assert update.status == UpdateStatus.WRITTEN

@@ -198,7 +198,9 @@ def _load(path: Path, shown: str, sheet_names: tuple[str, ...]) -> tuple[bytes, 
     return data, ""
 
 
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# a cell that holds something (a value, inline text or a formula); one with a format only is
+# skipped by the reader, so it costs nothing
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"[^>/]*>\s*<(?:\w+:)?(?:v|is|f)\b")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -230,7 +232,7 @@ def _far_cell(data: bytes, sheet_names: tuple[str, ...]) -> tuple[str, str] | No
                     if row > rows or column > columns:
                         rows, columns = max(rows, row), max(columns, column)
                         last = (match.group(1) + match.group(2)).decode()
-                tail = text[-64:]
+                tail = text[-256:]
         if rows * columns > MAX_CELLS:
             return name, last
     return None
