@@ -614,3 +614,22 @@ def test_a_far_cell_with_a_format_only_is_no_reason_to_refuse_the_workbook(seaso
     result, _, update = season.run()
     assert result.council.entries.unreadable == "" and finals(result)["SXD"].rank is None
     assert update.status == UpdateStatus.WRITTEN
+
+
+def test_indicator_entries_of_a_unit_whose_row_lost_its_key_do_not_crash_the_run(season):
+    """A unit's Kết luận row without its key (and nothing typed in it) left its indicator
+    entries without the cells of the unit row, and judging them raised KeyError (exit 3)."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Không có quy chế"})
+    cell = council_cell(RUBRIC, season.book, "items", "stc|tc1_ct2", "verdict")
+    _set_key(season.book, UNITS_SHEET, "stc", None)
+    result, _, update = season.run()
+    # the file they were typed for was on the lost row: kept, not applied, and said so
+    assert (finals(result)["STC"].state, finals(result)["STC"].rank) == (ReviewState.STALE, 1)
+    new = next(f.sha256 for f in result.resolution.files if f.rel == "STC.xlsx")
+    assert council_issues(result) == [make_issue("council-review-needed", BOOK, ITEMS_SHEET, cell, cu="(không rõ)",
+                                                 moi=file_code(new))]
+    assert update.status == UpdateStatus.WRITTEN
+    assert council_row(season.book, RUBRIC, "items", "stc|tc1_ct2")["verdict"] == "Không đạt"
+    assert council_row(season.book, RUBRIC, "units", "stc")["code"] == "STC"  # the row is written again
