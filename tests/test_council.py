@@ -633,3 +633,21 @@ def test_indicator_entries_of_a_unit_whose_row_lost_its_key_do_not_crash_the_run
     assert update.status == UpdateStatus.WRITTEN
     assert council_row(season.book, RUBRIC, "items", "stc|tc1_ct2")["verdict"] == "Không đạt"
     assert council_row(season.book, RUBRIC, "units", "stc")["code"] == "STC"  # the row is written again
+
+
+def test_entries_saved_while_the_run_was_going_are_not_overwritten(season):
+    """The update rebuilds the workbook from what was read when the run began: a save made
+    in between (the council closed the workbook before the run ended) was silently undone."""
+    season.run()
+    options = BatchOptions(input_dir=season.inbox, out_dir=season.out, year=2025, rubric=RUBRIC, roster=ROSTER,
+                           deadline=date(2026, 1, 14), workers=1, today=date(2026, 1, 20), tier="tinh")
+    season.dossier("SYT", 1)  # something for the update to add
+    result = run_batch(options)  # reads the workbook
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Ghi trong lúc đang chạy"})
+    saved = season.book.read_bytes()
+    update = update_council_workbook(result, publish(result).summary, result.council_path, "dvht")
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == saved
+    assert "được lưu lại trong lúc chạy" in update.line()
+    _, _, update = season.run()  # the next run reads it, and keeps it
+    assert update.status == UpdateStatus.WRITTEN
+    assert council_row(season.book, RUBRIC, "units", "sxd")["reason"] == "Ghi trong lúc đang chạy"

@@ -12,6 +12,7 @@ so); the caller then leaves it alone rather than replace a file someone is editi
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -148,7 +149,8 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
             units.pop(key, None)
     return CouncilEntries(file=shown, exists=True, units=units, issues=tuple(issues), open_elsewhere=bool(owner),
                           rows=(tuple(unit_keys), tuple(item_keys)), previous=previous,
-                          keep_as_is=wording("council")["keep_as_is"] if unsafe else "")
+                          keep_as_is=wording("council")["keep_as_is"] if unsafe else "",
+                          read_sha256=hashlib.sha256(data).hexdigest())
 
 
 def _typed_cell(row: list[Any], sheet: Sheet, row_no: int) -> str:

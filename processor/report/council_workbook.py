@@ -14,6 +14,7 @@ are locked, the yellow cells are the only place a person can have typed anything
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     if entries.exists and _same(entries, units, items):
         return CouncilUpdate(UpdateStatus.UNCHANGED, path)
     try:
+        if _saved_since(entries, path):  # rebuilt from what was read, it would undo that save
+            return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=wording("council")["saved_meanwhile"])
         path.parent.mkdir(parents=True, exist_ok=True)
         backup = _backup(path) if path.exists() else None
         draft = path.with_name(f".{path.stem}.moi-{os.getpid()}.xlsx")
@@ -111,6 +114,15 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     except OSError as exc:
         return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=describe(exc))
     return CouncilUpdate(UpdateStatus.WRITTEN if backup else UpdateStatus.CREATED, path, backup=backup)
+
+
+def _saved_since(entries: CouncilEntries, path: Path) -> bool:
+    """The workbook is not the one the run read: someone saved it (or made it) meanwhile."""
+    if not path.exists():
+        return entries.exists
+    if not entries.exists:
+        return True
+    return hashlib.sha256(path.read_bytes()).hexdigest() != entries.read_sha256
 
 
 def _backup(path: Path) -> Path:
