@@ -443,7 +443,7 @@ def _encrypted(source: Path, target: Path) -> None:
 
 
 @pytest.mark.parametrize(("make", "reason"), [
-    (lambda book, season: book.write_bytes(b""), "tệp rỗng (0 byte)"),
+    (lambda book, season: book.write_bytes(b""), "tệp rỗng, 0 byte"),
     (lambda book, season: book.write_bytes(b"%PDF-1.4 ..."), "tệp không phải sổ Excel mà là một tệp PDF"),
     (lambda book, season: book.write_bytes(b"PK\x03\x04 cut"), "tệp bị hỏng hoặc không phải sổ Excel"),
     (lambda book, season: _encrypted(season.blank, book), "sổ đặt mật khẩu mở; hãy gỡ mật khẩu"),
