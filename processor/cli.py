@@ -259,7 +259,7 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     kind_of = _kind_reader(rubric, settings.tier) if rubric.kind == "levels" else None
     roster = tuple(load_roster(args.roster, kind_of=kind_of)) if args.roster else ()
     check_output(args.input_dir, args.out, year)
-    _check_review_dir(args.input_dir, args.review_dir or args.out / "tham_dinh")
+    _check_review_dir(args.input_dir, args.review_dir or args.out / "tham_dinh", args.out, year)
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
                           settings, settings.tier, args.review_dir)
@@ -311,16 +311,25 @@ def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenar
     type_into(first.council_path, first.council_layout, council_entries(scenario, rubric, files))
 
 
-def _check_review_dir(input_dir: Path, review_dir: Path) -> None:
-    """The council workbook must not sit among the replies: the batch would read it as one."""
+def _check_review_dir(input_dir: Path, review_dir: Path, out_dir: Path, year: int) -> None:
+    """The council workbook must not sit among the replies (the batch would read it as one),
+    nor in a folder every run replaces whole (html/, van_ban/): it outlives the runs."""
     import os
+
+    from processor.report.publish import OWNED_NAMES
 
     if os.path.lexists(review_dir) and not review_dir.is_dir():
         raise UsageError(f"--review-dir {review_dir} là một tệp, không phải thư mục")
     source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(review_dir))
+    other = "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)"
     if source == target or source in target.parents:
-        raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong thư mục hồ sơ {input_dir}; hãy chọn thư mục "
-                         "khác (mặc định: tham_dinh/ trong thư mục kết quả)")
+        raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong thư mục hồ sơ {input_dir}; {other}")
+    out = Path(os.path.realpath(out_dir))
+    if out in target.parents:
+        first = target.relative_to(out).parts[0]
+        if first.casefold() in {name.format(year=year).casefold() for name in OWNED_NAMES}:
+            raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong {out_dir / first}, nơi mỗi lần chạy ghi "
+                             f"lại toàn bộ; {other}")
 
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,

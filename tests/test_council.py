@@ -14,6 +14,7 @@ import pytest
 
 from processor.model.batch import BatchOptions, BatchResult
 from processor.model.council import Finality, Reason, ReviewState, file_code
+from processor.model.council_layout import build_council_layout
 from processor.model.issues import make_issue
 from processor.model.level_layout import build_level_layout
 from processor.model.records import Unit
@@ -329,6 +330,9 @@ def test_an_open_workbook_is_read_as_saved_and_left_alone(season, lock_name):
     assert finals(result)["SXD"].rank is None  # the saved entries are used
     assert update.status == UpdateStatus.OPEN and season.book.read_bytes() == before
     assert update.line().startswith("Cảnh báo: sổ thẩm định ") and "đang được mở" in update.line()
+    # a lock file left by a program that crashed would block every update: the line names it
+    assert update.line().endswith(f"Nếu không còn ai mở sổ, hãy xoá tệp khoá còn sót lại "
+                                  f"{season.book.parent / lock_name}.")
     assert published.workbook.is_file()
     assert sorted(p.name for p in season.book.parent.iterdir()) == sorted([season.book.name, lock_name])
 
@@ -427,3 +431,223 @@ def test_a_folder_inside_van_ban_stops_the_run_before_anything_is_replaced(seaso
     with pytest.raises(OutputError, match="ban_ky"):
         season.run()
     assert published.workbook.read_bytes() == before and (published.documents / "ban_ky").is_dir()
+
+
+# ---- odd council workbooks: the run finishes, says why in Vietnamese, leaves the file alone ----
+
+def _encrypted(source: Path, target: Path) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with source.open("rb") as plain, target.open("wb") as out:
+        OOXMLFile(plain).encrypt("matkhau", out)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda book, season: book.write_bytes(b""), "tệp rỗng, 0 byte"),
+    (lambda book, season: book.write_bytes(b"%PDF-1.4 ..."), "tệp không phải sổ Excel mà là một tệp PDF"),
+    (lambda book, season: book.write_bytes(b"PK\x03\x04 cut"), "tệp bị hỏng hoặc không phải sổ Excel"),
+    (lambda book, season: _encrypted(season.blank, book), "sổ đặt mật khẩu mở; hãy gỡ mật khẩu"),
+    (lambda book, season: book.mkdir(), "đây là một thư mục, không phải tệp"),
+])
+def test_an_odd_council_workbook_is_reported_in_vietnamese_and_left_alone(season, make, reason):
+    season.book.parent.mkdir(parents=True)
+    make(season.book, season)
+    before = season.book.read_bytes() if season.book.is_file() else None
+    result, _, update = season.run()
+    assert result.council.entries.unreadable == reason
+    assert update.status == UpdateStatus.UNREADABLE and f"({reason})" in update.line()
+    assert (season.book.read_bytes() if season.book.is_file() else None) == before
+    assert {code: f.rank for code, f in finals(result).items()} == {"SNV": 2, "STC": 1, "SXD": 1, "SYT": None}
+
+
+def test_a_value_typed_far_outside_the_table_does_not_stop_the_run(season):
+    """A value in the last cell of a sheet would make the reader allocate the whole sheet
+    (1 048 576 × 16 384 cells): the process died. The workbook is refused, naming the cell."""
+    import openpyxl
+
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Chờ bổ sung"})
+    wb = openpyxl.load_workbook(season.book)
+    wb[UNITS_SHEET]["XFD1048576"] = "x"
+    wb.save(season.book)
+    before = season.book.read_bytes()
+    result, _, update = season.run()
+    assert result.council.entries.unreadable == (
+        f'trang "{UNITS_SHEET}" có dữ liệu ở ô XFD1048576, ngoài bảng của sổ; hãy xoá nội dung ô đó')
+    assert update.status == UpdateStatus.UNREADABLE and season.book.read_bytes() == before
+
+
+@pytest.mark.parametrize("inside", ["html", "van_ban", ".dvht"])
+def test_a_review_dir_inside_a_folder_the_run_replaces_is_refused_in_one_line(tmp_path, inside):
+    """html/ and van_ban/ are replaced whole by every run: a council workbook there would be
+    refused as foreign by the next run (html/) or copied about as a clerk's file (van_ban/)."""
+    from tests.test_cli import run
+
+    inbox = tmp_path / "ho_so"
+    inbox.mkdir()
+    out = tmp_path / "kq"
+    review = out / inside / "tham_dinh"
+    code, printed, err = run("process", str(inbox), "--year", "2025", "--out", str(out), "--review-dir", str(review),
+                             "--ngay-chay", "20/01/2026")
+    assert (code, printed) == (2, "")
+    assert err == (f"Lỗi: thư mục sổ thẩm định {review} nằm trong {out / inside}, nơi mỗi lần chạy ghi lại toàn bộ; "
+                   "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)\n")
+    assert not (out / inside).exists()
+
+
+def _set_key(book: Path, sheet_name: str, old: str, new: str | None) -> int:
+    """Change a row's hidden key, as a person can once the sheet's protection is lifted;
+    returns the row's 1-based number."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[sheet_name]
+    layout = build_council_layout(RUBRIC)
+    column = (layout.items if sheet_name == ITEMS_SHEET else layout.units).index["key"] + 1
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, column).value == old)
+    ws.cell(row, column).value = new
+    wb.save(book)
+    return row
+
+
+def test_two_rows_with_one_key_apply_neither_and_the_workbook_is_not_rewritten(season):
+    """A row copied over another (protection lifted) carries the other row's hidden key: an
+    update would keep one of the two and lose what was typed in the other."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "snv", "conclusion"): "Không đề nghị",
+                                       ("units", "snv", "reason"): "Lý do A",
+                                       ("units", "stc", "reason"): "Lý do B"})
+    row = _set_key(season.book, UNITS_SHEET, "stc", "snv")
+    first = council_cell(RUBRIC, season.book, "units", "snv", "reason")
+    before = season.book.read_bytes()
+    season.dossier("SYT", 1)  # something new to write
+    result, _, update = season.run()
+    assert council_issues(result) == [make_issue(
+        "council-row-duplicate-key", BOOK, UNITS_SHEET, f"N{row}", dong=row, khoa="snv",
+        dong_dau=int(first[1:]))]
+    assert finals(result)["SNV"].rank == 2 and finals(result)["SNV"].state == ReviewState.NONE  # neither applied
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == before
+    assert "trùng khoá" in update.line()
+
+
+def test_a_row_that_lost_its_key_keeps_the_workbook_as_it_is(season):
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Không có quy chế"})
+    row = _set_key(season.book, ITEMS_SHEET, "stc|tc1_ct2", None)
+    before = season.book.read_bytes()
+    season.dossier("SYT", 1)
+    result, _, update = season.run()
+    assert council_issues(result) == [make_issue("council-row-no-key", BOOK, ITEMS_SHEET, f"K{row}", dong=row)]
+    assert finals(result)["STC"].rank == 1
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == before
+
+
+def test_a_value_that_cannot_be_read_is_marked_not_applied_in_its_row(season):
+    """The row of a value the reader refused said nothing, as if the value had been accepted."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "snv|tc2_ct1", "verdict"): "chín mươi",
+                                       ("items", "snv|tc1_ct1", "verdict"): "Có"})
+    season.run()
+    assert [(r["key"], r.get("verdict"), r.get("item_state")) for r in read_council_rows(season.book, RUBRIC, "items")
+            if r.get("verdict")] == [("snv|tc1_ct1", "Có", "Chưa áp dụng (không hợp lệ)"),
+                                     ("snv|tc2_ct1", "chín mươi", "Chưa áp dụng (không hợp lệ)")]
+
+
+def test_a_backup_of_the_same_second_never_replaces_nor_stands_for_another_version(season):
+    """Backups are named after the save time of the version they keep: a name already taken
+    by another version (a copy that kept its date, two saves in one second) must not mean
+    that this version goes unsaved."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Chờ bổ sung"})
+    os.utime(season.book, (1768000000, 1768000000))
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(1768000000))
+    older = season.book.with_name(f"ThamDinh_DVHT_2025_ban_luu_{stamp}.xlsx")
+    older.write_bytes(b"an older version")
+    version = season.book.read_bytes()
+    season.dossier("SYT", 1)
+    _, _, update = season.run()
+    assert update.status == UpdateStatus.WRITTEN and older.read_bytes() == b"an older version"
+    assert update.backup == season.book.with_name(f"ThamDinh_DVHT_2025_ban_luu_{stamp}_2.xlsx")
+    assert update.backup.read_bytes() == version
+
+
+def test_the_lock_files_of_a_letter_open_in_word_or_libreoffice_are_not_carried_over(season):
+    """They belong to the program that has the old letter open: carried beside the new
+    letter, they make it look open by someone, run after run."""
+    _, published, _ = season.run()
+    docs = published.documents
+    (docs / "~$Trinh_2025.docx").write_bytes(b"\x0bNguyen Van B")
+    (docs / ".~lock.ToTrinh_2025.docx#").write_text("Nguyễn Văn B,may-1,20.01.2026 10:00,", encoding="utf-8")
+    (docs / "ghi_chu.txt").write_text("ghi chú của văn thư", encoding="utf-8")
+    _, published, _ = season.run()
+    assert published.kept == ("ghi_chu.txt",)
+    assert sorted(p.name for p in docs.iterdir() if p.name.startswith(("~$", ".~lock"))) == []
+
+
+def test_a_file_name_that_two_files_of_the_unit_share_asks_for_the_code(season):
+    """"No file of the unit matches" was said of a name that matched two of them."""
+    (season.inbox / "lan_1").mkdir()
+    (season.inbox / "lan_2").mkdir()
+    season.dossier("STC", 1, name="lan_1/STC_ho_so.xlsx", mtime=FIXED_TIME.timestamp())
+    season.dossier("STC", 1, name="lan_2/STC_ho_so.xlsx", mtime=FIXED_TIME.timestamp() + 60, so_dat_tc2_ct1=99)
+    (season.inbox / "STC.xlsx").unlink()
+    result, _, _ = season.run()
+    files = sorted((f.rel, file_code(f.sha256)) for f in result.resolution.files if f.rel.startswith("lan_"))
+    fill_council(season.book, RUBRIC, {("units", "stc", "file_choice"): "STC_ho_so.xlsx"})
+    result, _, _ = season.run()
+    assert council_issues(result) == [make_issue(
+        "council-file-ambiguous", BOOK, UNITS_SHEET, council_cell(RUBRIC, season.book, "units", "stc", "file_choice"),
+        gia_tri="STC_ho_so.xlsx", cac_tep="; ".join(f"{code} {rel}" for rel, code in files))]
+
+
+def test_a_far_cell_with_a_format_only_is_no_reason_to_refuse_the_workbook(season):
+    import openpyxl
+    from openpyxl.styles import Font
+
+    season.run()
+    fill_council(season.book, RUBRIC, {("units", "sxd", "conclusion"): "Không đề nghị",
+                                       ("units", "sxd", "reason"): "Đơn vị xin rút hồ sơ"})
+    wb = openpyxl.load_workbook(season.book)
+    wb[UNITS_SHEET]["XFD1048576"].font = Font(bold=True)  # formatted, nothing typed: the reader skips it
+    wb.save(season.book)
+    result, _, update = season.run()
+    assert result.council.entries.unreadable == "" and finals(result)["SXD"].rank is None
+    assert update.status == UpdateStatus.WRITTEN
+
+
+def test_indicator_entries_of_a_unit_whose_row_lost_its_key_do_not_crash_the_run(season):
+    """A unit's Kết luận row without its key (and nothing typed in it) left its indicator
+    entries without the cells of the unit row, and judging them raised KeyError (exit 3)."""
+    season.run()
+    fill_council(season.book, RUBRIC, {("items", "stc|tc1_ct2", "verdict"): "Không đạt",
+                                       ("items", "stc|tc1_ct2", "opinion"): "Không có quy chế"})
+    cell = council_cell(RUBRIC, season.book, "items", "stc|tc1_ct2", "verdict")
+    _set_key(season.book, UNITS_SHEET, "stc", None)
+    result, _, update = season.run()
+    # the file they were typed for was on the lost row: kept, not applied, and said so
+    assert (finals(result)["STC"].state, finals(result)["STC"].rank) == (ReviewState.STALE, 1)
+    new = next(f.sha256 for f in result.resolution.files if f.rel == "STC.xlsx")
+    assert council_issues(result) == [make_issue("council-review-needed", BOOK, ITEMS_SHEET, cell, cu="(không rõ)",
+                                                 moi=file_code(new))]
+    assert update.status == UpdateStatus.WRITTEN
+    assert council_row(season.book, RUBRIC, "items", "stc|tc1_ct2")["verdict"] == "Không đạt"
+    assert council_row(season.book, RUBRIC, "units", "stc")["code"] == "STC"  # the row is written again
+
+
+def test_entries_saved_while_the_run_was_going_are_not_overwritten(season):
+    """The update rebuilds the workbook from what was read when the run began: a save made
+    in between (the council closed the workbook before the run ended) was silently undone."""
+    season.run()
+    options = BatchOptions(input_dir=season.inbox, out_dir=season.out, year=2025, rubric=RUBRIC, roster=ROSTER,
+                           deadline=date(2026, 1, 14), workers=1, today=date(2026, 1, 20), tier="tinh")
+    season.dossier("SYT", 1)  # something for the update to add
+    result = run_batch(options)  # reads the workbook
+    fill_council(season.book, RUBRIC, {("units", "sxd", "reason"): "Ghi trong lúc đang chạy"})
+    saved = season.book.read_bytes()
+    update = update_council_workbook(result, publish(result).summary, result.council_path, "dvht")
+    assert update.status == UpdateStatus.NOT_UPDATED and season.book.read_bytes() == saved
+    assert "được lưu lại trong lúc chạy" in update.line()
+    _, _, update = season.run()  # the next run reads it, and keeps it
+    assert update.status == UpdateStatus.WRITTEN
+    assert council_row(season.book, RUBRIC, "units", "sxd")["reason"] == "Ghi trong lúc đang chạy"

@@ -12,16 +12,24 @@ so); the caller then leaves it alone rather than replace a file someone is editi
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import re
+import zipfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from processor.intake.guards import OLE_MAGIC, check_bytes, human_size
+from processor.model.batch import Limits
 from processor.model.council import Conclusion, CouncilEntries, ItemEntry, UnitEntries
 from processor.model.council_layout import FORMAT_VERSION, HEADER_ROW, KEY_SEPARATOR, CouncilLayout, Sheet
-from processor.model.issues import Issue, make_issue
+from processor.model.issues import Issue, catalogue, make_issue
 from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.rubric import AnyRubric
 from processor.system.oserrors import describe
@@ -30,18 +38,27 @@ from processor.text.numbers import format_number, number_from_text
 from processor.text.wording import wording
 
 EXCEL, LIBREOFFICE = "excel", "libreoffice"
+# The council workbook is ours and grows with the province (a row per unit and indicator):
+# far larger bounds than a unit's dossier, but bounds all the same.
+COUNCIL_LIMITS = Limits(max_file_bytes=200 * 1024 * 1024, max_total_uncompressed=2 * 1024 * 1024 * 1024,
+                        max_part_bytes=1024 * 1024 * 1024)
+MAX_CELLS = 5_000_000  # rows × columns of one sheet the reader may hold (about 200 000 rows of ours)
+
+
+def lock_file(path: Path) -> tuple[str, Path | None]:
+    """Who has the workbook open, and the lock file its program leaves beside it; ("", None)
+    when nobody. Excel writes "~$" + the name (its first two letters dropped for long names),
+    LibreOffice ".~lock.<name>#". A program that crashed leaves its lock file behind."""
+    folder, name = path.parent, path.name
+    for program, lock in ((LIBREOFFICE, folder / f".~lock.{name}#"), (EXCEL, folder / f"~${name}"),
+                          (EXCEL, folder / f"~${name[2:]}")):
+        if lock.exists():
+            return program, lock
+    return "", None
 
 
 def lock_owner(path: Path) -> str:
-    """Who has the workbook open, from the lock file its program leaves beside it; "" when
-    nobody. Excel writes "~$" + the name (its first two letters dropped for long names),
-    LibreOffice ".~lock.<name>#"."""
-    folder, name = path.parent, path.name
-    if (folder / f".~lock.{name}#").exists():
-        return LIBREOFFICE
-    if (folder / f"~${name}").exists() or (folder / f"~${name[2:]}").exists():
-        return EXCEL
-    return ""
+    return lock_file(path)[0]
 
 
 def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubric, year: int,
@@ -51,14 +68,23 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
     if not path.exists():
         return CouncilEntries(file=shown, exists=False)
     owner = lock_owner(path)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                  for name in (layout.units.name, layout.items.name, layout.meta)
-                  if name in book.sheet_names}
-    except (CalamineError, OSError, ValueError) as exc:
-        reason = describe(exc) if isinstance(exc, OSError) else str(exc) or type(exc).__name__
-        return CouncilEntries(file=shown, exists=True, open_elsewhere=bool(owner), unreadable=reason)
+    names = (layout.units.name, layout.items.name, layout.meta)
+    data, problem = _load(path, shown, names)
+    if not problem:
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                      for name in names if name in book.sheet_names}
+        except PasswordError:
+            problem = _why("encrypted")
+        except (CalamineError, ValueError):
+            problem = _why("damaged")
+        except BaseException as exc:  # a Rust panic inside the parser (pyo3's PanicException)
+            if isinstance(exc, KeyboardInterrupt | SystemExit) or type(exc).__name__ != "PanicException":
+                raise
+            problem = _why("damaged")
+    if problem:
+        return CouncilEntries(file=shown, exists=True, open_elsewhere=bool(owner), unreadable=problem)
     problem = _not_this_season(sheets, layout, rubric, year)
     if problem:
         return CouncilEntries(file=shown, exists=True, open_elsewhere=bool(owner), unreadable=problem)
@@ -66,10 +92,33 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
     items: dict[str, dict[str, ItemEntry]] = {}
     item_keys = []
     previous: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] = ({}, {})
+    doubled: set[str] = set()  # keys of two rows holding entries: neither applies
+    unsafe = False  # a row an update could not place: the workbook is left as it is
+
+    def misplaced(sheet: Sheet, row_no: int, row: list[Any], key: str, unit_key: str, seen: dict[str, Any]) -> None:
+        nonlocal unsafe
+        cell = _typed_cell(row, sheet, row_no)
+        if not key:
+            if cell:
+                issues.append(("", make_issue("council-row-no-key", shown, sheet.name, cell, dong=row_no + 1)))
+                unsafe = True
+            return
+        first_row, first_typed = seen[key]
+        if cell or first_typed:
+            issues.append((unit_key, make_issue("council-row-duplicate-key", shown, sheet.name,
+                                                cell or sheet.cell(sheet.entry_keys[0], row_no), dong=row_no + 1,
+                                                khoa=key, dong_dau=first_row + 1)))
+            doubled.add(key)
+            unsafe = True
+
+    seen_items: dict[str, tuple[int, bool]] = {}
     for row_no, row in _rows(sheets[layout.items.name], layout.items):
         key = _text(row, layout.items, "key")
-        if KEY_SEPARATOR not in key:
+        if KEY_SEPARATOR not in key or key in seen_items:
+            misplaced(layout.items, row_no, row, key if KEY_SEPARATOR in key else "",
+                      key.rsplit(KEY_SEPARATOR, 1)[0], seen_items)
             continue
+        seen_items[key] = (row_no, bool(_typed_cell(row, layout.items, row_no)))
         item_keys.append(key)
         previous[1][key] = _as_read(row, layout.items)
         unit_key, item = key.rsplit(KEY_SEPARATOR, 1)
@@ -78,17 +127,124 @@ def read_council(path: Path, shown: str, layout: CouncilLayout, rubric: AnyRubri
             items.setdefault(unit_key, {})[item] = entry
     units: dict[str, UnitEntries] = {}
     unit_keys = []
+    seen_units: dict[str, tuple[int, bool]] = {}
     for row_no, row in _rows(sheets[layout.units.name], layout.units):
         key = _text(row, layout.units, "key")
-        if not key:
+        if not key or key in seen_units:
+            misplaced(layout.units, row_no, row, key, key, seen_units)
             continue
+        seen_units[key] = (row_no, bool(_typed_cell(row, layout.units, row_no)))
         unit_keys.append(key)
         previous[0][key] = _as_read(row, layout.units)
         units[key] = _unit_entries(row, row_no, key, items.get(key, {}), layout, shown, issues)
     for key in items.keys() - units.keys():  # indicator rows of a unit whose Kết luận row was lost
         units[key] = UnitEntries(key=key, items=items[key])
+    for key in doubled:  # which of the two rows the council meant cannot be told: neither counts
+        if KEY_SEPARATOR in key:
+            unit_key, item = key.rsplit(KEY_SEPARATOR, 1)
+            if unit_key in units:
+                units[unit_key] = replace(units[unit_key], items={k: v for k, v in units[unit_key].items.items()
+                                                                  if k != item})
+        else:
+            units.pop(key, None)
     return CouncilEntries(file=shown, exists=True, units=units, issues=tuple(issues), open_elsewhere=bool(owner),
-                          rows=(tuple(unit_keys), tuple(item_keys)), previous=previous)
+                          rows=(tuple(unit_keys), tuple(item_keys)), previous=previous,
+                          keep_as_is=wording("council")["keep_as_is"] if unsafe else "",
+                          read_sha256=hashlib.sha256(data).hexdigest())
+
+
+def _typed_cell(row: list[Any], sheet: Sheet, row_no: int) -> str:
+    """The first yellow cell of a row that holds something, or ""."""
+    return next((sheet.cell(k, row_no) for k in sheet.entry_keys if row[sheet.index[k]] not in (None, "")), "")
+
+
+def _why(key: str, **params: Any) -> str:
+    return wording("council")["unreadable"][key].format(**params)
+
+
+def _load(path: Path, shown: str, sheet_names: tuple[str, ...]) -> tuple[bytes, str]:
+    """The workbook's bytes, or why they must not reach the parser (in Vietnamese).
+
+    The reader holds every sheet whole, from A1 to its last cell with a value: one value
+    typed far outside the table (XFD1048576) would make it ask for more memory than any
+    machine has, and the process would die. So the cells' addresses are looked at first,
+    as the checks of the units' own files look at their bytes."""
+    if path.is_dir():
+        return b"", _why("directory")
+    try:
+        size = path.stat().st_size
+        if size > COUNCIL_LIMITS.max_file_bytes:
+            return b"", _why("too_large", gia_tri=human_size(size))
+        data = path.read_bytes()
+    except OSError as exc:
+        return b"", _why("os", ly_do=describe(exc))
+    if not data:
+        return b"", _why("empty")
+    refusal = check_bytes(shown, data, COUNCIL_LIMITS)
+    if refusal is not None:
+        if refusal.code == "file-encrypted":
+            return b"", _why("encrypted")
+        if refusal.code == "wrong-file-type":
+            return b"", _why("not_excel", gia_tri=refusal.param("gia_tri"))
+        if refusal.code == "file-unreadable":
+            return b"", _why("damaged")
+        return b"", _why("unusual", chi_tiet=catalogue()[refusal.code].title.lower())
+    if data.startswith(OLE_MAGIC):
+        return b"", _why("not_excel", gia_tri="một sổ Excel 97-2003 (.xls)")
+    try:
+        far = _far_cell(data, sheet_names)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, ElementTree.ParseError, zlib.error):
+        return b"", _why("damaged")
+    if far:
+        return b"", _why("far_cell", trang=far[0], o=far[1])
+    return data, ""
+
+
+# a cell that holds something (a value, inline text or a formula); one with a format only is
+# skipped by the reader, so it costs nothing
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"[^>/]*>\s*<(?:\w+:)?(?:v|is|f)\b")
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _far_cell(data: bytes, sheet_names: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first of our sheets whose last cell makes it larger than MAX_CELLS, and that cell."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    members = set(archive.namelist())
+    if "xl/workbook.xml" not in members:
+        return None  # not an .xlsx (an .ods, say): the parser decides
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    for sheet in workbook.findall("m:sheets/m:sheet", _NS):
+        name = sheet.get("name", "")
+        part = target.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        part = part.lstrip("/") if part.startswith("/") else f"xl/{part}"
+        if name not in sheet_names or part not in members:
+            continue
+        rows = columns = 0
+        last = ""
+        with archive.open(part) as xml:
+            tail = b""
+            while chunk := xml.read(1 << 20):
+                text = tail + chunk
+                for match in _CELL_REF.finditer(text):
+                    column, row = _column_number(match.group(1)), int(match.group(2))
+                    if row > rows or column > columns:
+                        rows, columns = max(rows, row), max(columns, column)
+                        last = (match.group(1) + match.group(2)).decode()
+                tail = text[-256:]
+        if rows * columns > MAX_CELLS:
+            return name, last
+    return None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
 
 
 def _as_read(row: list[Any], sheet: Sheet) -> dict[str, Any]:

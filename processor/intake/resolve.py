@@ -217,6 +217,11 @@ def apply_file_choices(resolution: Resolution, entries: CouncilEntries) -> tuple
             if others and not found:
                 issues.append((key, make_issue("council-file-not-unit", entries.file, sheet, cell, gia_tri=typed,
                                                don_vi=owner.get(others[0].rel) or "(không rõ đơn vị)")))
+            elif found:  # a name two of the unit's files share (in two folders): only the code tells them apart
+                listing = "; ".join(f"{file_code(f.sha256)} {display_path(f.rel)}"
+                                    for f in sorted(found, key=lambda f: f.rel))
+                issues.append((key, make_issue("council-file-ambiguous", entries.file, sheet, cell, gia_tri=typed,
+                                               cac_tep=listing)))
             else:
                 listing = "; ".join(f"{file_code(f.sha256)} {display_path(f.rel)}" for f in mine) or "(không có tệp)"
                 issues.append((key, make_issue("council-file-unknown", entries.file, sheet, cell, gia_tri=typed,

@@ -56,7 +56,10 @@ def _state(u: UnitResult, entries: UnitEntries | None, file: str,
     confirm = entries.confirm.replace(" ", "").upper()
     if confirm and len(confirm) >= 6 and current.upper().startswith(confirm):
         return ReviewState.APPLIED
-    sheet, cell = entries.cells["confirm"].split("!", 1)
+    # the confirm cell of the unit's row; when that row was lost, the first of its entries
+    where = entries.cells.get("confirm") or min((i.cell for i in entries.items.values()), default="!",
+                                                key=lambda c: int("".join(ch for ch in c if ch.isdigit()) or 0))
+    sheet, cell = where.split("!", 1)
     if confirm:
         issues.append((entries.key, make_issue("council-confirm-mismatch", file, sheet, cell, gia_tri=entries.confirm,
                                                ma=file_code(current))))

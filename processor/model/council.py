@@ -95,6 +95,8 @@ class CouncilEntries:
     issues: tuple[tuple[str, Issue], ...] = ()  # (unit key, issue)
     open_elsewhere: bool = False  # Excel or LibreOffice has it open: read, not updated
     unreadable: str = ""  # why the workbook could not be read (it is then not updated either)
+    keep_as_is: str = ""  # why an update would lose something typed (a row without its key, two with one)
+    read_sha256: str = ""  # the bytes read: an update must not replace a version saved since
     rows: tuple[tuple[str, ...], ...] = ()  # the keys of every row, in order, per sheet (kept on update)
     # every row as read, by key, column key -> value, per sheet: what an update writes back
     previous: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] = ({}, {})

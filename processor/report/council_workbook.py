@@ -14,6 +14,7 @@ are locked, the yellow cells are the only place a person can have typed anything
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from processor import __version__
-from processor.intake.council import lock_owner
+from processor.intake.council import lock_file
 from processor.model.batch import BatchResult
 from processor.model.council import CouncilEntries, ReviewState, UnitEntries, council_key, file_code
 from processor.model.council_layout import FORMAT_VERSION, HEADER_ROW, KEY_SEPARATOR, CouncilLayout, Sheet
@@ -58,13 +59,14 @@ class CouncilUpdate:
     path: Path
     backup: Path | None = None
     detail: str = ""
+    lock: Path | None = None  # the lock file that says the workbook is open
 
     def line(self) -> str:
         """The console line that says what became of the workbook."""
         t = wording("council")["console"]
         shown, detail = str(self.path), self.detail
         if self.status == UpdateStatus.OPEN:
-            return t["open"].format(duong_dan=shown, boi=t.get(f"by_{detail}", detail))
+            return t["open"].format(duong_dan=shown, boi=t.get(f"by_{detail}", detail), tep_khoa=self.lock)
         if self.status == UpdateStatus.UNREADABLE:
             return t["unreadable"].format(duong_dan=shown, ly_do=detail)
         if self.status == UpdateStatus.NOT_UPDATED:
@@ -85,14 +87,18 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     entries = council.entries
     if entries.unreadable:
         return CouncilUpdate(UpdateStatus.UNREADABLE, path, detail=entries.unreadable)
-    owner = lock_owner(path)
+    owner, lock = lock_file(path)
     if owner:
-        return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner)
+        return CouncilUpdate(UpdateStatus.OPEN, path, detail=owner, lock=lock)
+    if entries.keep_as_is:
+        return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=entries.keep_as_is)
     layout = result.council_layout
     units, items = council_rows(result, summary, layout)
     if entries.exists and _same(entries, units, items):
         return CouncilUpdate(UpdateStatus.UNCHANGED, path)
     try:
+        if _saved_since(entries, path):  # rebuilt from what was read, it would undo that save
+            return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=wording("council")["saved_meanwhile"])
         path.parent.mkdir(parents=True, exist_ok=True)
         backup = _backup(path) if path.exists() else None
         draft = path.with_name(f".{path.stem}.moi-{os.getpid()}.xlsx")
@@ -110,13 +116,31 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
     return CouncilUpdate(UpdateStatus.WRITTEN if backup else UpdateStatus.CREATED, path, backup=backup)
 
 
+def _saved_since(entries: CouncilEntries, path: Path) -> bool:
+    """The workbook is not the one the run read: someone saved it (or made it) meanwhile."""
+    if not path.exists():
+        return entries.exists
+    if not entries.exists:
+        return True
+    return hashlib.sha256(path.read_bytes()).hexdigest() != entries.read_sha256
+
+
 def _backup(path: Path) -> Path:
-    """A copy of the version about to be replaced, named after the time it was saved."""
+    """A copy of the version about to be replaced, named after the time it was saved. A
+    name already taken by the same bytes is that copy; by other bytes (another version saved
+    in the same second, or copied with its date kept), the next free name is used."""
     saved = datetime.fromtimestamp(path.stat().st_mtime)
-    target = path.with_name(f"{path.stem}_ban_luu_{saved:%Y%m%d-%H%M%S}{path.suffix}")
-    if not target.exists():
-        shutil.copy2(path, target)
-    return target
+    stem = f"{path.stem}_ban_luu_{saved:%Y%m%d-%H%M%S}"
+    data = path.read_bytes()
+    n = 1
+    while True:
+        target = path.with_name(f"{stem}{f'_{n}' if n > 1 else ''}{path.suffix}")
+        if not target.exists():
+            shutil.copy2(path, target)
+            return target
+        if target.is_file() and target.read_bytes() == data:
+            return target
+        n += 1
 
 
 def _same(entries: CouncilEntries, units: list[Row], items: list[Row]) -> bool:
@@ -244,6 +268,14 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
 
     ue = council.entries.units.get(key)
     typed_items = ue.items if ue is not None else {}
+    value_key = "verdict" if layout.kind == "levels" else "score"
+    as_read = council.entries.previous[1]
+
+    def was_typed(item_id: str) -> bool:
+        """A value is in the cell, read or not (one the reader refused has no entry)."""
+        entry = typed_items.get(item_id)
+        return bool(entry is not None and entry.raw) or as_read.get(f"{key}{KEY_SEPARATOR}{item_id}", {}).get(
+            value_key) not in (None, "")
     rubric = result.options.rubric
     if isinstance(rubric, LevelRubric):
         level_layout = result.layout
@@ -260,7 +292,7 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
                       and (kind is None or ind.applies(kind, asked))]
         for ind in indicators:
             entry = entries.indicators.get(ind.id) if entries else None
-            typed = ind.id in typed_items and bool(typed_items[ind.id].raw)
+            typed = was_typed(ind.id)
             rows.append({
                 **base, "key": f"{key}{KEY_SEPARATOR}{ind.id}", "item": ind.code, "item_text": ind.label,
                 "requirement": requirement_text(ind, asked, kind, level_layout),
@@ -279,7 +311,7 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
     assert isinstance(rubric, Rubric)
     for leaf in rubric.leaves:
         score = sub.scores.get(leaf.id)
-        typed = leaf.id in typed_items and bool(typed_items[leaf.id].raw)
+        typed = was_typed(leaf.id)
         rows.append({
             **base, "key": f"{key}{KEY_SEPARATOR}{leaf.id}", "item": leaf.id, "item_text": leaf.label,
             "max": leaf.max, "self_score": score if isinstance(score, int | float) else "",

@@ -298,6 +298,8 @@ def _stage_documents(result: BatchResult, summary: Summary, folder: Path, curren
     for entry in sorted(current.iterdir(), key=lambda p: p.name) if current.is_dir() else ():
         if entry.name == DOCS_MARK or not entry.is_file() or entry.is_symlink():
             continue
+        if entry.name.startswith("~$") or (entry.name.startswith(".~lock.") and entry.name.endswith("#")):
+            continue  # the lock file of a letter open in Word or LibreOffice: the program's, not a person's
         if entry.name in listed and listed[entry.name] == _sha256(entry):
             continue  # one of ours, unchanged: replaced by this run's
         target = entry.name
