@@ -17,7 +17,7 @@ from typing import Any
 from processor.model.issues import Issue
 from processor.model.levels import Verdict
 from processor.model.records import Unit
-from processor.text.normalise import exact_name_key
+from processor.model.register import key_of
 
 
 class Finality(StrEnum):
@@ -174,8 +174,8 @@ class CouncilOutcome:
 
 
 def council_key(unit: Unit) -> str:
-    """A unit's key in the council workbook: its code, else its exact name (as resolve keys it)."""
-    return unit.code.casefold() if unit.code else f"ten:{exact_name_key(unit.name)}"
+    """A unit's key in the council workbook: its key across runs and years (model.register)."""
+    return key_of(unit)
 
 
 def file_code(sha256: str) -> str:

@@ -1,0 +1,1 @@
+"""The register: an SQLite file that remembers runs, files, results and recognitions."""

@@ -1,0 +1,192 @@
+"""Open the register's SQLite file: check it is ours, migrate it forward, one writer at a time.
+
+The file may sit on a network share and be copied whole, so it keeps SQLite's rollback journal
+(never WAL, whose -wal and -shm side files a copy would miss), and a write takes the database's
+write lock at its start (BEGIN IMMEDIATE): a second run waits up to `timeout` seconds for the
+first to finish, then stops with a message instead of failing half-way. The schema version is
+SQLite's user_version; each migration is a step from one version to the next, run in one
+transaction with the version bump, so a migration that fails leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from processor.model.errors import DvhtError
+from processor.system.oserrors import describe
+
+APPLICATION = "dvht"
+SCHEMA_VERSION = 2
+DEFAULT_TIMEOUT = 30.0  # seconds a run waits for another run's write to finish
+
+Validity = Callable[[str], int | None]  # rubric id -> validity years (None: a rubric without validity)
+
+
+class RegisterError(DvhtError):
+    """The register cannot be used: not ours, from a newer version, or busy too long."""
+
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+    year INTEGER NOT NULL, rubric TEXT NOT NULL, tier TEXT NOT NULL,
+    input_dir TEXT NOT NULL, options TEXT NOT NULL,
+    files INTEGER NOT NULL, units INTEGER NOT NULL, valid INTEGER NOT NULL, to_fix INTEGER NOT NULL,
+    missing INTEGER NOT NULL, tool_version TEXT NOT NULL
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL, rubric TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    first_run INTEGER NOT NULL REFERENCES runs(id), last_run INTEGER NOT NULL REFERENCES runs(id),
+    last_outcome TEXT NOT NULL,
+    UNIQUE (year, rubric, path, sha256)
+);
+CREATE TABLE recognitions (
+    id INTEGER PRIMARY KEY,
+    unit_key TEXT NOT NULL, unit_code TEXT NOT NULL, unit_name TEXT NOT NULL,
+    year INTEGER NOT NULL, rubric TEXT NOT NULL, level INTEGER, class TEXT NOT NULL DEFAULT '',
+    decision TEXT NOT NULL, decision_date TEXT, source TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    UNIQUE (unit_key, year)
+);
+"""
+
+_V2 = """
+ALTER TABLE recognitions ADD COLUMN valid_through INTEGER;
+CREATE TABLE run_files (
+    run_id INTEGER NOT NULL REFERENCES runs(id), file_id INTEGER NOT NULL REFERENCES files(id),
+    outcome TEXT NOT NULL, unit_key TEXT NOT NULL,
+    PRIMARY KEY (run_id, file_id)
+);
+CREATE TABLE unit_results (
+    run_id INTEGER NOT NULL REFERENCES runs(id), unit_key TEXT NOT NULL,
+    unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, unit_group TEXT NOT NULL,
+    status TEXT NOT NULL, file TEXT NOT NULL,
+    self_result TEXT NOT NULL, final_result TEXT NOT NULL, final_rank INTEGER, finality TEXT NOT NULL,
+    unmet TEXT NOT NULL, scores TEXT NOT NULL,
+    PRIMARY KEY (run_id, unit_key)
+);
+CREATE INDEX runs_season ON runs (year, rubric, id);
+CREATE INDEX recognitions_unit ON recognitions (unit_key, year);
+"""
+
+
+def _script(con: sqlite3.Connection, sql: str) -> None:
+    """Statement by statement: executescript would commit the migration's transaction."""
+    for statement in sql.strip().split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _to_v1(con: sqlite3.Connection, validity: Validity) -> None:
+    _script(con, _V1)
+    con.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+
+
+def _to_v2(con: sqlite3.Connection, validity: Validity) -> None:
+    """Version 2 keeps each run's files and results, and each recognition's last covered
+    season, computed for the recognitions already there from their rubric's validity."""
+    _script(con, _V2)
+    for rubric, in con.execute("SELECT DISTINCT rubric FROM recognitions").fetchall():
+        years = validity(rubric)
+        if years is not None:
+            con.execute("UPDATE recognitions SET valid_through = year + ? WHERE rubric = ? AND level IS NOT NULL",
+                        (years, rubric))
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection, Validity], None], ...] = (_to_v1, _to_v2)  # version n-1 -> n
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+@contextmanager
+def open_register(path: Path, validity: Validity, *, write: bool = False,
+                  timeout: float = DEFAULT_TIMEOUT) -> Iterator[sqlite3.Connection]:
+    """A connection to the register, migrated to SCHEMA_VERSION; with write, inside one
+    transaction holding the write lock (committed at the end, rolled back on an error)."""
+    if path.exists() and not path.is_file():
+        raise RegisterError(f"{path} là một thư mục, không phải tệp cơ sở dữ liệu; hãy chọn tệp khác bằng --db.")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = _connect(path, timeout)
+    except sqlite3.Error as exc:
+        raise RegisterError(f"Không mở được cơ sở dữ liệu {path}: {exc}.") from None
+    try:
+        _prepare(con, path, validity)
+        if write:
+            _begin(con, path)
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        else:
+            yield con
+    except sqlite3.OperationalError as exc:
+        raise _busy_or(exc, path) from None
+    except sqlite3.DatabaseError as exc:
+        raise RegisterError(_not_ours(path, str(exc))) from None
+    except OSError as exc:
+        raise RegisterError(f"Không ghi được cơ sở dữ liệu {path}: {describe(exc)}.") from None
+    finally:
+        con.close()
+
+
+def _begin(con: sqlite3.Connection, path: Path) -> None:
+    try:
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise _busy_or(exc, path) from None
+
+
+def _busy_or(exc: sqlite3.OperationalError, path: Path) -> RegisterError:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return RegisterError(f"Cơ sở dữ liệu {path} đang được một lần chạy khác ghi; hãy chờ lần chạy đó xong rồi "
+                             "chạy lại.")
+    return RegisterError(_not_ours(path, str(exc)))
+
+
+def _not_ours(path: Path, detail: str) -> str:
+    return (f"Tệp {path} không phải cơ sở dữ liệu của phần mềm này ({detail}); hãy chọn tệp khác bằng --db "
+            "hoặc chuyển tệp này đi nơi khác.")
+
+
+def _prepare(con: sqlite3.Connection, path: Path, validity: Validity) -> None:
+    """Check the file is ours and bring its schema to SCHEMA_VERSION (rollback journal)."""
+    version = con.execute("PRAGMA user_version").fetchone()[0]  # fails on a file that is not SQLite
+    if version > SCHEMA_VERSION:
+        raise RegisterError(f"Cơ sở dữ liệu {path} do phiên bản mới hơn của phần mềm tạo (lược đồ {version}; phiên bản "
+                            f"này đọc đến lược đồ {SCHEMA_VERSION}); hãy dùng phiên bản mới nhất của phần mềm.")
+    tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and tables:
+        raise RegisterError(_not_ours(path, "có các bảng " + ", ".join(sorted(tables))))
+    if version > 0:
+        app = con.execute("SELECT value FROM meta WHERE key = 'application'").fetchone() if "meta" in tables else None
+        if app is None or app[0] != APPLICATION:
+            raise RegisterError(_not_ours(path, "không có dấu của phần mềm"))
+    if version == SCHEMA_VERSION:
+        return
+    mode = con.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    if str(mode).lower() != "delete":
+        raise RegisterError(f"Không đặt được chế độ nhật ký cho cơ sở dữ liệu {path} ({mode}).")
+    _begin(con, path)
+    try:
+        current = con.execute("PRAGMA user_version").fetchone()[0]  # another run may have migrated meanwhile
+        for step in range(current, SCHEMA_VERSION):
+            MIGRATIONS[step](con, validity)
+            con.execute(f"PRAGMA user_version = {step + 1}")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
