@@ -9,7 +9,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review-dir", type=Path, metavar="THƯ_MỤC", dest="review_dir",
                    help="thư mục sổ thẩm định của Hội đồng ThamDinh_DVHT_<năm>.xlsx (mặc định: tham_dinh/ trong "
                    "thư mục kết quả); sổ được cập nhật, không ghi đè")
+    p.add_argument("--db", type=Path, metavar="TỆP", dest="db",
+                   help="cơ sở dữ liệu của Sở (SQLite): các lần chạy, tệp, kết quả và quyết định công nhận "
+                   "(mặc định: du_lieu/dvht.sqlite trong thư mục kết quả)")
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
@@ -262,7 +265,7 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     _check_review_dir(args.input_dir, args.review_dir or args.out / "tham_dinh", args.out, year)
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
-                          settings, settings.tier, args.review_dir)
+                          settings, settings.tier, args.review_dir, args.db)
     return code if args.strict else EXIT_OK
 
 
@@ -287,7 +290,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         _demo_council(args, demo, rubric, scenario.path, review_dir, settings, today)
         print(f"Đã điền một số ý kiến của Hội đồng vào sổ thẩm định trong {review_dir}", file=out)
         _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
-                   today, settings, demo.tier, review_dir)
+                   today, settings, demo.tier, review_dir, root / "du_lieu" / "dvht.sqlite")
     return EXIT_OK
 
 
@@ -303,7 +306,8 @@ def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenar
 
     options = BatchOptions(input_dir=demo.input_dir, out_dir=args.out, year=demo.year, rubric=rubric,
                            roster=demo.units, roster_path=demo.roster, deadline=demo.deadline, workers=args.workers,
-                           today=today, tier=demo.tier, review_dir=review_dir, documents=settings.documents)
+                           today=today, tier=demo.tier, review_dir=review_dir, documents=settings.documents,
+                           register_path=demo.input_dir.parent / "du_lieu" / "dvht.sqlite")
     first = run_batch(options)
     assert first.council_path is not None and first.council_layout is not None
     update_council_workbook(first, summarise(first), first.council_path, settings.sheet_password)
@@ -334,18 +338,20 @@ def _check_review_dir(input_dir: Path, review_dir: Path, out_dir: Path, year: in
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,
                roster: tuple[Unit, ...], roster_path: Path | None, deadline: date | None, lock: OutputLock,
-               today: date, settings: Settings, tier: str, review_dir: Path | None) -> int:
+               today: date, settings: Settings, tier: str, review_dir: Path | None, db: Path | None = None) -> int:
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.model.batch import BatchOptions
-    from processor.pipeline import run_batch
+    from processor.pipeline import run_batch, validity_years
+    from processor.register.store import record_run
     from processor.report.console import Progress, safe_line, summary_lines
     from processor.report.council_workbook import update_council_workbook
     from processor.report.publish import publish
+    from processor.report.register_record import run_record
 
     options = BatchOptions(input_dir=input_dir, out_dir=args.out, year=year, rubric=rubric, roster=roster,
                            roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier,
-                           review_dir=review_dir, documents=settings.documents)
+                           review_dir=review_dir, documents=settings.documents, register_path=db)
     result = run_batch(options, progress=Progress())
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
@@ -353,6 +359,9 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     assert result.council_path is not None
     update = update_council_workbook(result, published.summary, result.council_path, settings.sheet_password)
     print(safe_line(update.line()), file=out)
+    record_run(options.register_file, validity_years, run_record(result, published.summary,
+                                                                 datetime.now().astimezone()))
+    print(f"Cơ sở dữ liệu: {options.register_file}", file=out)
     incomplete = any(u.status != Status.VALID for u in published.summary.units)
     return EXIT_STRICT if incomplete else EXIT_OK
 

@@ -20,11 +20,16 @@ from processor.intake.resolve import apply_file_choices, resolve
 from processor.intake.step import process_file
 from processor.judge.council import council_issue_order, judge_council
 from processor.judge.levels import judge_units
+from processor.judge.register import apply_register
 from processor.judge.score import score_units
 from processor.model.batch import BatchOptions, BatchResult, CheckContext
 from processor.model.council_layout import build_council_layout
 from processor.model.layout import build_layout
 from processor.model.level_layout import LevelLayout, build_level_layout
+from processor.model.levels import LevelRubric
+from processor.model.records import FileResult, UnitResult
+from processor.model.rubric import load_rubric
+from processor.register.store import load_view
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
@@ -55,6 +60,11 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     entries = read_council(path, shown_path(path, options.out_dir), council_layout, rubric, options.year,
                            {i.id: i for i in tier.indicators} if tier else None)
     resolution, choice_issues = apply_file_choices(resolution, entries)
+    # The register: decisions it holds replace the ones units typed; covered units are not missing.
+    view = load_view(options.register_file, validity_years, options.year, rubric.id)
+    registered, standings = apply_register(list(resolution.units), view, options.year, rubric, layout)
+    resolution = replace(resolution, units=tuple(registered),
+                         files=_with_updated(resolution.files, registered))
     units = list(resolution.units)
     if rubric.kind == "levels":
         scores, verdicts = pd.DataFrame(index=pd.RangeIndex(len(units))), judge_units(units, rubric, layout.tier)
@@ -65,5 +75,17 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     timings["resolve_score"] = time.perf_counter() - clock
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,
-                       council_layout=council_layout, council_path=path)
+                       council_layout=council_layout, council_path=path, register=view, standings=standings)
+
+
+def _with_updated(files: tuple[FileResult, ...], units: list[UnitResult]) -> tuple[FileResult, ...]:
+    """Every file as read, except the counting files the register changed (their issues)."""
+    changed = {u.submission.rel: u.submission for u in units if u.submission is not None}
+    return tuple(changed.get(f.rel, f) for f in files)
+
+
+def validity_years(rubric_id: str) -> int | None:
+    """How many seasons a recognition under a rubric covers (None: a rubric without validity)."""
+    rubric = load_rubric(rubric_id)
+    return rubric.validity_years if isinstance(rubric, LevelRubric) else None
 

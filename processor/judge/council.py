@@ -263,7 +263,7 @@ def _figure_reason(indicator, level: int, entry: IndicatorEntry | None, entries:
 
 
 def _not_judged(u: UnitResult, texts: dict, asked: int | None) -> FinalResult:
-    label = texts["missing"] if u.status == Status.MISSING else texts["not_judged"]
+    label = {Status.MISSING: texts["missing"], Status.COVERED: texts["covered"]}.get(u.status, texts["not_judged"])
     errors = tuple(i for i in u.submission.issues if i.is_error) if u.submission is not None else ()
     return FinalResult(finality=Finality.NOT_JUDGED, state=ReviewState.NONE, self_rank=None, self_label=label,
                        verified_rank=None, verified_label=label, rank=None, label=label, asked=asked, errors=errors,

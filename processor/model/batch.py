@@ -18,6 +18,7 @@ from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Verdict
 from processor.model.records import FileResult, FoundFile, Resolution, Unit
+from processor.model.register import RegisterView, UnitStanding
 from processor.model.rubric import AnyRubric
 from processor.model.settings import DocumentSettings
 from processor.text.dates import run_date
@@ -61,6 +62,11 @@ class BatchOptions:
     tier: str = "tinh"  # cap_danh_gia of the configuration
     review_dir: Path | None = None  # the council workbook's folder; None: <out_dir>/tham_dinh
     documents: DocumentSettings = field(default_factory=DocumentSettings)  # issuers and signers (van_ban)
+    register_path: Path | None = None  # the register (SQLite); None: <out_dir>/du_lieu/dvht.sqlite
+
+    @property
+    def register_file(self) -> Path:
+        return self.register_path if self.register_path is not None else self.out_dir / "du_lieu" / "dvht.sqlite"
 
     @property
     def council_dir(self) -> Path:
@@ -80,6 +86,8 @@ class BatchResult:
     council: CouncilOutcome | None = None  # the council's entries applied: every unit's final result
     council_layout: CouncilLayout | None = None
     council_path: Path | None = None  # the council workbook this run read (and updates)
+    register: RegisterView | None = None  # what the register knew before this run (recognitions, previous run)
+    standings: dict[int, UnitStanding] = field(default_factory=dict)  # per unit position: history and coverage
 
     @property
     def files_by_rel(self) -> dict[str, FileResult]:

@@ -21,6 +21,12 @@ class Status(StrEnum):
     VALID = "valid"  # Hợp lệ: its counting file has no error
     TO_FIX = "to_fix"  # Cần sửa
     MISSING = "missing"  # Chưa nộp
+    COVERED = "covered"  # Đang bảo lưu: no dossier this season, a recognition still covers it (TT24)
+
+    @property
+    def submitted(self) -> bool:
+        """It sent a dossier this season (Hợp lệ or Cần sửa)."""
+        return self in (Status.VALID, Status.TO_FIX)
 
 
 class Outcome(StrEnum):

@@ -17,7 +17,8 @@ from pathlib import Path
 from processor.model.register import PreviousRun, Recognition, RegisterView, RunRecord, UnitRecord
 from processor.register.db import DEFAULT_TIMEOUT, RegisterError, Validity, open_register
 
-_RECOGNITION_COLUMNS = "unit_code, unit_name, year, rubric, level, class, decision, decision_date, valid_through, source"
+_RECOGNITION_COLUMNS = ("unit_code, unit_name, year, rubric, level, class, decision, decision_date, valid_through, "
+                        "source")
 
 
 def load_view(path: Path, validity: Validity, year: int, rubric: str,
@@ -69,8 +70,9 @@ def record_run(path: Path, validity: Validity, run: RunRecord, timeout: float = 
         for f in run.files:
             con.execute(
                 "INSERT INTO files (year, rubric, path, sha256, size, first_seen, last_seen, first_run, last_run, "
-                "last_outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (year, rubric, path, sha256) DO UPDATE "
-                "SET last_seen = excluded.last_seen, last_run = excluded.last_run, last_outcome = excluded.last_outcome",
+                "last_outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (year, rubric, path, sha256) DO UPDATE SET last_seen = excluded.last_seen, "
+                "last_run = excluded.last_run, last_outcome = excluded.last_outcome",
                 (run.year, run.rubric, f.rel, f.sha256, f.size, run.started_at, run.started_at, run_id, run_id,
                  f.outcome))
             file_id = con.execute("SELECT id FROM files WHERE year = ? AND rubric = ? AND path = ? AND sha256 = ?",
