@@ -141,6 +141,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="trả mã thoát 1 nếu còn đơn vị cần sửa hoặc chưa nộp")
 
+    r = sub.add_parser("register", help="cơ sở dữ liệu: nhập và ghi quyết định công nhận", parents=[common],
+                       description="Cơ sở dữ liệu của Sở (SQLite, mặc định du_lieu/dvht.sqlite trong thư mục kết quả): "
+                       "nhập các quyết định công nhận đã có, ghi quyết định công nhận của đợt.")
+    rsub = r.add_subparsers(dest="register_command", title="lệnh", metavar="LỆNH", parser_class=_Parser)
+    rsub.required = True
+    ri = rsub.add_parser("import", help="nhập quyết định công nhận các năm trước từ tệp .csv hoặc .xlsx",
+                         parents=[common],
+                         description="Nhập quyết định công nhận các năm trước. Tệp có các cột Mã đơn vị hoặc Tên "
+                         "đơn vị, Năm, Mức độ (từ năm 2024) hoặc Xếp loại (đến năm 2023), Số quyết định, Ngày quyết "
+                         "định. Có lỗi ở dòng nào thì không nhập dòng nào.")
+    ri.add_argument("file", type=Path, metavar="TỆP", help="tệp quyết định (.csv hoặc .xlsx)")
+    ri.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị, để khớp tên đơn vị với mã")
+    _register_options(ri)
+    rr = rsub.add_parser("record", help="ghi quyết định công nhận của đợt cho các đơn vị được đề nghị",
+                         parents=[common],
+                         description="Ghi danh sách đề nghị công nhận của lần chạy gần nhất của đợt (kết quả cuối cùng "
+                         "sau thẩm định) là đã được công nhận theo quyết định, trừ các đơn vị ghi ở --except.")
+    rr.add_argument("--year", type=_year, metavar="NĂM", required=True, help="năm đánh giá của đợt")
+    rr.add_argument("--decision", metavar="SỐ", required=True, help='số và ký hiệu quyết định, ví dụ "123/QĐ-UBND"')
+    rr.add_argument("--date", type=_day, metavar="NGÀY", required=True, help="ngày quyết định (dd/mm/yyyy)")
+    rr.add_argument("--except", nargs="+", default=[], metavar="MÃ", dest="excluded",
+                    help="mã các đơn vị được đề nghị nhưng không có trong quyết định")
+    rr.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
+    _register_options(rr)
+
     d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn", parents=[common],
                        description="Tạo bộ hồ sơ mẫu (các đơn vị cấp tỉnh, có lỗi thường gặp) rồi chạy tổng hợp: "
                        "năm 2025 theo Thông tư 24/2023, hoặc --year 2021 theo Thông tư 22/2020.")
@@ -148,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--year", type=_year, metavar="NĂM",
                    help="năm của bộ hồ sơ mẫu: 2025 (Thông tư 24/2023, mặc định) hoặc 2021 (Thông tư 22/2020)")
     return parser
+
+
+def _register_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, metavar="TỆP", dest="db",
+                   help="cơ sở dữ liệu (mặc định: du_lieu/dvht.sqlite trong thư mục kết quả)")
+    p.add_argument("--out", type=Path, default=Path("output"), metavar="THƯ_MỤC",
+                   help="thư mục kết quả, nơi có cơ sở dữ liệu mặc định (mặc định: %(default)s)")
 
 
 def _batch_options(p: argparse.ArgumentParser) -> None:
@@ -263,6 +295,9 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     roster = tuple(load_roster(args.roster, kind_of=kind_of)) if args.roster else ()
     check_output(args.input_dir, args.out, year)
     _check_review_dir(args.input_dir, args.review_dir or args.out / "tham_dinh", args.out, year)
+    db = args.db or args.out / "du_lieu" / "dvht.sqlite"
+    _check_db(args.input_dir, db, args.out, year)
+    _open_register_early(db)
     with output_lock(args.out) as lock:
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
                           settings, settings.tier, args.review_dir, args.db)
@@ -320,20 +355,42 @@ def _check_review_dir(input_dir: Path, review_dir: Path, out_dir: Path, year: in
     nor in a folder every run replaces whole (html/, van_ban/): it outlives the runs."""
     import os
 
-    from processor.report.publish import OWNED_NAMES
-
     if os.path.lexists(review_dir) and not review_dir.is_dir():
         raise UsageError(f"--review-dir {review_dir} là một tệp, không phải thư mục")
-    source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(review_dir))
-    other = "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)"
+    _check_kept(input_dir, review_dir, out_dir, year, f"thư mục sổ thẩm định {review_dir}",
+                "hãy chọn thư mục khác (mặc định: tham_dinh/ trong thư mục kết quả)")
+
+
+def _open_register_early(db: Path) -> None:
+    """A register that is not ours, or from a newer version, stops the run before it reads anything."""
+    from processor.pipeline import validity_years
+    from processor.register.db import open_register
+
+    with open_register(db, validity_years):
+        pass
+
+
+def _check_db(input_dir: Path, db: Path, out_dir: Path, year: int) -> None:
+    """The register outlives the runs too, and is never written among the replies."""
+    if db.is_dir():
+        raise UsageError(f"--db {db} là một thư mục, không phải tệp cơ sở dữ liệu")
+    _check_kept(input_dir, db, out_dir, year, f"cơ sở dữ liệu {db}",
+                "hãy chọn chỗ khác (mặc định: du_lieu/dvht.sqlite trong thư mục kết quả)")
+
+
+def _check_kept(input_dir: Path, place: Path, out_dir: Path, year: int, what: str, other: str) -> None:
+    import os
+
+    from processor.report.publish import OWNED_NAMES
+
+    source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(place))
     if source == target or source in target.parents:
-        raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong thư mục hồ sơ {input_dir}; {other}")
+        raise UsageError(f"{what} nằm trong thư mục hồ sơ {input_dir}; {other}")
     out = Path(os.path.realpath(out_dir))
     if out in target.parents:
         first = target.relative_to(out).parts[0]
         if first.casefold() in {name.format(year=year).casefold() for name in OWNED_NAMES}:
-            raise UsageError(f"thư mục sổ thẩm định {review_dir} nằm trong {out_dir / first}, nơi mỗi lần chạy ghi "
-                             f"lại toàn bộ; {other}")
+            raise UsageError(f"{what} nằm trong {out_dir / first}, nơi mỗi lần chạy ghi lại toàn bộ; {other}")
 
 
 def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int, rubric: AnyRubric,
@@ -366,4 +423,84 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     return EXIT_STRICT if incomplete else EXIT_OK
 
 
-_COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo}
+def _cmd_register(args: argparse.Namespace, out: TextIO) -> int:
+    db = args.db or args.out / "du_lieu" / "dvht.sqlite"
+    if args.register_command == "import":
+        return _register_import(args, db, out)
+    return _register_record(args, db, out)
+
+
+def _register_import(args: argparse.Namespace, db: Path, out: TextIO) -> int:
+    from processor.intake.recognitions import read_recognitions
+    from processor.intake.roster import load_roster
+    from processor.model.rubric import rubric_for_year
+    from processor.pipeline import validity_years
+    from processor.register.store import store_recognitions
+
+    if not args.file.is_file():
+        raise UsageError(f"không tìm thấy tệp quyết định {args.file}")
+    if args.roster is not None and not args.roster.is_file():
+        raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    roster = load_roster(args.roster) if args.roster else []
+    recognitions = read_recognitions(args.file, rubric_for_year, roster)
+    stored = store_recognitions(db, validity_years, recognitions, datetime.now().astimezone().isoformat(timespec="seconds"))
+    if stored.conflicts:
+        raise UsageError(_conflicts(stored.conflicts))
+    print(f"Đã nhập {len(stored.added)} quyết định công nhận vào {db}"
+          + (f" ({len(stored.unchanged)} quyết định đã có, giữ nguyên)" if stored.unchanged else ""), file=out)
+    return EXIT_OK
+
+
+def _conflicts(conflicts: list) -> str:  # type: ignore[type-arg]
+    first = "; ".join(f"{new.unit_code or new.unit_name} năm {new.year}: cơ sở dữ liệu đã ghi {_said(old)}, tệp ghi "
+                      f"{_said(new)}" for new, old in conflicts[:3])
+    more = f" và {len(conflicts) - 3} trường hợp khác" if len(conflicts) > 3 else ""
+    return f"không ghi gì vì {len(conflicts)} quyết định khác với cơ sở dữ liệu: {first}{more}"
+
+
+def _said(r) -> str:  # type: ignore[no-untyped-def]
+    from processor.text.dates import format_vn_date
+
+    what = f"mức độ {r.level}" if r.level is not None else f"xếp loại {r.klass}"
+    when = f" ngày {format_vn_date(r.decision_date)}" if r.decision_date else ""
+    return f"{what}, quyết định {r.decision}{when}"
+
+
+def _register_record(args: argparse.Namespace, db: Path, out: TextIO) -> int:
+    from processor.model.levels import LevelRubric
+    from processor.model.register import Recognition
+    from processor.model.rubric import load_rubric, rubric_for_year
+    from processor.pipeline import validity_years
+    from processor.register.store import season_results, store_recognitions
+    from processor.text.dates import format_vn_date
+
+    if not db.is_file():
+        raise UsageError(f"không tìm thấy cơ sở dữ liệu {db} (chạy lệnh process của đợt trước, hoặc chỉ rõ --db)")
+    rubric = load_rubric(args.rubric) if args.rubric else rubric_for_year(args.year)
+    if args.date <= date(args.year, 12, 31):
+        raise UsageError(f"ngày quyết định {format_vn_date(args.date)} không sau năm đánh giá {args.year}; quyết "
+                         "định công nhận được ban hành sau khi kết thúc năm đánh giá")
+    _, units = season_results(db, validity_years, args.year, rubric.id)
+    recommended = [u for u in units if u.final_rank is not None]
+    codes = {u.code.casefold(): u for u in recommended if u.code}
+    unknown = [c for c in args.excluded if c.casefold() not in codes]
+    if unknown:
+        raise UsageError(f"--except: {', '.join(unknown)} không có trong danh sách đề nghị công nhận năm {args.year}")
+    left_out = {c.casefold() for c in args.excluded}
+    levels = isinstance(rubric, LevelRubric)
+    granted = [Recognition(unit_code=u.code, unit_name=u.name, year=args.year, rubric=rubric.id,
+                           level=u.final_rank if levels else None, klass="" if levels else u.final_result,
+                           decision=args.decision.strip(), decision_date=args.date,
+                           valid_through=args.year + rubric.validity_years if levels else None,  # type: ignore[union-attr]
+                           source="record")
+               for u in recommended if u.code.casefold() not in left_out]
+    stored = store_recognitions(db, validity_years, granted, datetime.now().astimezone().isoformat(timespec="seconds"))
+    if stored.conflicts:
+        raise UsageError(_conflicts(list(stored.conflicts)))
+    print(f"Đã ghi quyết định {args.decision.strip()} ngày {format_vn_date(args.date)}: {len(stored.added)} đơn vị "
+          f"được công nhận năm {args.year}" + (f", {len(stored.unchanged)} đã ghi từ trước" if stored.unchanged else "")
+          + (f"; không công nhận: {', '.join(args.excluded)}" if args.excluded else ""), file=out)
+    return EXIT_OK
+
+
+_COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo, "register": _cmd_register}
