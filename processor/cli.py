@@ -443,9 +443,10 @@ def _register_import(args: argparse.Namespace, db: Path, out: TextIO) -> int:
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
     roster = load_roster(args.roster) if args.roster else []
     recognitions = read_recognitions(args.file, rubric_for_year, roster)
-    stored = store_recognitions(db, validity_years, recognitions, datetime.now().astimezone().isoformat(timespec="seconds"))
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    stored = store_recognitions(db, validity_years, recognitions, stamp)
     if stored.conflicts:
-        raise UsageError(_conflicts(stored.conflicts))
+        raise UsageError(_conflicts(list(stored.conflicts)))
     print(f"Đã nhập {len(stored.added)} quyết định công nhận vào {db}"
           + (f" ({len(stored.unchanged)} quyết định đã có, giữ nguyên)" if stored.unchanged else ""), file=out)
     return EXIT_OK
