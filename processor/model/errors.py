@@ -25,3 +25,14 @@ class UsageError(DvhtError):
 
 class OutputError(DvhtError):
     """An output file cannot be written (folder read-only, file open in Excel)."""
+
+
+class RecognitionFileError(DvhtError):
+    """A department's file of past decisions cannot be imported; nothing of it is taken.
+
+    problems: one line per fault, "dòng N: …", so a caller or a test can list them; empty when
+    the whole file is refused (unreadable, no header, missing columns)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
