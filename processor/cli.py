@@ -322,11 +322,26 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         print(f"Đã tạo hồ sơ mẫu trong {demo.input_dir}", file=out)
         today = getattr(args, "run_date", None) or demo.run_date
         review_dir = root / "tham_dinh"  # inside the demo's own folder, rebuilt with it
+        if demo.past_decisions is not None:
+            _demo_register(demo, out)
         _demo_council(args, demo, rubric, scenario.path, review_dir, settings, today)
         print(f"Đã điền một số ý kiến của Hội đồng vào sổ thẩm định trong {review_dir}", file=out)
         _run_batch(args, out, demo.input_dir, demo.year, rubric, demo.units, demo.roster, demo.deadline, lock,
-                   today, settings, demo.tier, review_dir, root / "du_lieu" / "dvht.sqlite")
+                   today, settings, demo.tier, review_dir, demo.register)
     return EXIT_OK
+
+
+def _demo_register(demo: Any, out: TextIO) -> None:
+    """The demo's register starts with the decisions of earlier seasons, as a department's would."""
+    from processor.intake.recognitions import read_recognitions
+    from processor.model.rubric import rubric_for_year
+    from processor.pipeline import validity_years
+    from processor.register.store import store_recognitions
+
+    recognitions = read_recognitions(demo.past_decisions, rubric_for_year, demo.units)
+    stamp = datetime.combine(demo.run_date, datetime.min.time()).isoformat(timespec="seconds")
+    stored = store_recognitions(demo.register, validity_years, recognitions, stamp)
+    print(f"Đã nhập {len(stored.added)} quyết định công nhận các năm trước vào {demo.register}", file=out)
 
 
 def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenario: Path, review_dir: Path,
@@ -342,7 +357,7 @@ def _demo_council(args: argparse.Namespace, demo: Any, rubric: AnyRubric, scenar
     options = BatchOptions(input_dir=demo.input_dir, out_dir=args.out, year=demo.year, rubric=rubric,
                            roster=demo.units, roster_path=demo.roster, deadline=demo.deadline, workers=args.workers,
                            today=today, tier=demo.tier, review_dir=review_dir, documents=settings.documents,
-                           register_path=demo.input_dir.parent / "du_lieu" / "dvht.sqlite")
+                           register_path=demo.register)
     first = run_batch(options)
     assert first.council_path is not None and first.council_layout is not None
     update_council_workbook(first, summarise(first), first.council_path, settings.sheet_password)

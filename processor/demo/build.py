@@ -64,6 +64,12 @@ class DemoInput:
     roster: Path
     units: tuple[Unit, ...]
     input_dir: Path
+    past_decisions: Path | None = None  # earlier seasons' decisions, imported into the demo's own register
+
+    @property
+    def register(self) -> Path:
+        """The demo's own register, inside its folder: never a department's."""
+        return self.input_dir.parent / "du_lieu" / "dvht.sqlite"
 
 
 @dataclass
@@ -131,8 +137,13 @@ def build_demo(root: Path, scenario: DemoScenario | None = None) -> DemoInput:
         units = load_roster(roster_path)
         _build_points_filings(data, build_layout(rubric), units, input_dir, templates)
     shutil.rmtree(templates)
+    past = None
+    if data.get("register"):
+        past = root / data["register"]
+        shutil.copy(DEMO_DIR / data["register"], past)
     return DemoInput(year=scenario.year, rubric=scenario.rubric, tier=scenario.tier, deadline=deadline,
-                     run_date=run_date, roster=roster_path, units=tuple(units), input_dir=input_dir)
+                     run_date=run_date, roster=roster_path, units=tuple(units), input_dir=input_dir,
+                     past_decisions=past)
 
 
 def _build_points_filings(scenario: dict[str, Any], layout: Layout, units: list[Unit], input_dir: Path,

@@ -63,7 +63,7 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
 def _final_lines(summary: Summary) -> list[str]:
     """The recommendation after the council (its word applied), and its entries left unapplied."""
     t = wording("council")["console"]
-    finals = [u.final for u in summary.units if u.final is not None and u.status != Status.MISSING]
+    finals = [u.final for u in summary.units if u.final is not None and u.status.submitted]
     if not finals:
         return []
     ranked: dict[str, int] = {}
