@@ -176,3 +176,28 @@ def test_tt24_demo_council_decisions_reach_the_documents(demo_tt24):
     assert "TC2.CT1" in sgddt and "Đối chiếu danh sách" in sgddt
     decision = docx_text(demo_tt24 / "van_ban" / "DuThao_QuyetDinh_2025.docx")
     assert "Trường THPT Chuyên Bắc Ninh" not in decision and "Sở Giáo dục và Đào tạo" in decision
+
+
+def test_tt24_demo_register_holds_histories_an_upgrade_and_a_covered_unit(demo_tt24):
+    """The demo's own register (never a department's): earlier seasons imported, this run recorded."""
+    import sqlite3
+
+    db = demo_tt24 / "du_lieu_mau" / "du_lieu" / "dvht.sqlite"
+    assert not (demo_tt24 / "du_lieu").exists()
+    con = sqlite3.connect(db)
+    history = con.execute("SELECT year, rubric, level, class FROM recognitions WHERE unit_code = 'SNV' "
+                          "ORDER BY year").fetchall()
+    assert history == [(2021, "tt22-2020", None, "Khá"), (2022, "tt22-2020", None, "Tốt"),
+                       (2023, "tt22-2020", None, "Tốt"), (2024, "tt24-2023", 1, "")]
+    runs = con.execute("SELECT year, rubric FROM runs").fetchall()
+    con.close()
+    assert runs[-1] == (2025, "tt24-2023")
+    header, *body = rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
+    col = {name: i for i, name in enumerate(header)}
+    by_code = {r[0]: r for r in body}
+    # CDCN: its level-1 decision is in the register 12 months before its report: level 2 (an upgrade)
+    assert by_code["CDCN"][col["Mức độ đạt"]] == "Mức độ 2"
+    # XSKT sent nothing, but its 2024 recognition covers 2025
+    assert by_code["XSKT"][col["Trạng thái"]] == "Đang bảo lưu"
+    issues = {(r[0].rsplit("/", 1)[-1], r[5]) for r in rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
+    assert ("CDCN_DVHT_2025.xlsx", "prior-differs-register") in issues
