@@ -37,7 +37,7 @@ def document_set(result: BatchResult, summary: Summary) -> DocumentSet:
     units = []
     for u in summary.units:
         final = u.final
-        if u.status == Status.MISSING or final is None:
+        if not u.status.submitted or final is None:
             continue
         if isinstance(rubric, LevelRubric):
             results = {i.id: outcome_text.get(final.verified_outcome.get(i.id, ""), "") for i in items}
