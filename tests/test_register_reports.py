@@ -66,13 +66,14 @@ class Season:
         unit = next(u for u in self.roster if u.code == code)
         values = complete(LAYOUT, OFFICE, 1, 100, None, ngay_bao_cao=date(self.year + 1, 1, 10), ma_don_vi=code,
                           ten_don_vi=unit.name, **changes)
-        return fill_template(self.blank, self.inbox / f"{code}.xlsx", {k: v for k, v in values.items() if v is not None})
+        return fill_template(self.blank, self.inbox / f"{code}.xlsx",
+                             {k: v for k, v in values.items() if v is not None})
 
     def run(self) -> tuple[Published, list[str], datetime]:
         """As processor/cli.py's _run_batch: run, publish, record the run in the register."""
-        options = BatchOptions(input_dir=self.inbox, out_dir=self.out, year=self.year, rubric=RUBRIC, roster=self.roster,
-                               deadline=date(self.year + 1, 1, 14), workers=1, today=date(self.year + 1, 1, 20),
-                               tier="tinh", register_path=self.db)
+        options = BatchOptions(input_dir=self.inbox, out_dir=self.out, year=self.year, rubric=RUBRIC,
+                               roster=self.roster, deadline=date(self.year + 1, 1, 14), workers=1,
+                               today=date(self.year + 1, 1, 20), tier="tinh", register_path=self.db)
         result = run_batch(options)
         published = publish(result)
         record_run(self.db, validity_years, run_record(result, published.summary, datetime.now().astimezone()))
@@ -122,6 +123,10 @@ def test_first_run_of_a_season_says_so_on_the_console_in_the_log_and_in_the_shee
                     [None] * 6,
                     ["STT", "Thay đổi", "Đơn vị", "Tệp", "Trước", "Nay"]]
     assert openpyxl.load_workbook(season.workbook()).sheetnames[:2] == ["Tổng hợp", "Thay đổi"]
+    history = sheet_rows(season.workbook(), "Lịch sử công nhận")
+    assert history[1][0] == ("Cơ sở dữ liệu chưa có quyết định công nhận nào của các đơn vị này; nhập các quyết định "
+                             "đã có bằng lệnh register import.")
+    assert len(history) == 3
 
 
 def test_changes_after_adding_fixing_breaking_and_removing_files(season):
@@ -205,7 +210,9 @@ def test_a_covered_unit_is_not_chased_and_shows_its_history(season):
     assert summary["SNV"]["Công nhận trước, bảo lưu"] == "Tốt năm 2022, QĐ 20/QĐ-UBND"  # TT22: history only
     assert summary["STC"]["Công nhận trước, bảo lưu"] is None
     assert [r["Mã đơn vị"] for r in table(book, "Chưa nộp")] == ["STC", "SXD", "SGD"]
-    assert [tuple(r) for r in sheet_rows(book, "Lịch sử công nhận")] == [
+    history = sheet_rows(book, "Lịch sử công nhận")
+    assert history[0][0] == "Các quyết định công nhận trong cơ sở dữ liệu của Sở, mới trước"
+    assert [tuple(r) for r in history[2:]] == [
         ("Mã đơn vị", "Tên đơn vị", "Năm", "Thông tư/bộ tiêu chí", "Mức độ hoặc Xếp loại", "Số quyết định",
          "Ngày quyết định", "Bảo lưu đến năm"),
         ("SNV", "Sở Nội vụ", 2022, "Thông tư 22/2020", "Tốt", "20/QĐ-UBND", datetime(2023, 1, 12), None),
@@ -268,7 +275,8 @@ def test_readme_queries_run_against_a_real_register(tmp_path):
     results = [con.execute(q).fetchall() for q in queries]
     con.close()
     expiring, history, changed = results
-    assert expiring == [("SNV", "Sở Nội vụ", 2024, 1, "9/QĐ-UBND", 2027), ("SYT", "Sở Y tế", 2024, 1, "15/QĐ-UBND", 2027)]
+    assert expiring == [("SNV", "Sở Nội vụ", 2024, 1, "9/QĐ-UBND", 2027),
+                        ("SYT", "Sở Y tế", 2024, 1, "15/QĐ-UBND", 2027)]
     assert history == [(2024, "tt24-2023", 1, "", "9/QĐ-UBND", "2025-01-08", 2027),
                        (2022, "tt22-2020", None, "Tốt", "20/QĐ-UBND", "2023-01-12", None)]
     assert changed == [("STC", "Sở Tài chính", "to_fix", "valid")]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from processor.model.batch import BatchResult
 from processor.model.levels import LevelRubric
 from processor.model.rubric import Rubric
-from processor.model.statuses import Status
 from processor.report.dossier import DocItem, DocumentSet, DocUnit
 from processor.report.summary import Summary, UnitRow, rank_labels
 from processor.text.numbers import format_number

@@ -397,11 +397,11 @@ def rank_labels(rubric: AnyRubric) -> tuple[tuple[int, str], ...]:
 
 def final_labels(rubric: AnyRubric) -> tuple[str, ...]:
     """Every final result a unit can have, best first: the recommendations, then not
-    recommended, not judged, no dossier, and (levels) covered by an earlier recognition."""
+    recommended, not judged, and no dossier (a unit covered by an earlier recognition, in a
+    season that has one, comes after them: _final_counts adds the labels this list does not know)."""
     texts = wording("council")
-    covered = (texts["covered"],) if isinstance(rubric, LevelRubric) else ()  # no coverage by points (TT22)
     return (*(label for _, label in rank_labels(rubric)), texts["not_recommended"], texts["not_judged"],
-            texts["missing"], *covered)
+            texts["missing"])
 
 
 def final_colour(rubric: AnyRubric, final: FinalResult | None) -> int | None:

@@ -246,8 +246,8 @@ class _Writer:
         ]
 
     def _standing_column(self) -> Column:
-        """The unit's standing from the register: covered until a year, due for
-        re-recognition, else its last recognition in short."""
+        """The unit's standing from the register (covered until a year, due for
+        re-recognition, else its last recognition in short), after this season's results."""
         return self._column("standing", 26, lambda u: u.standing_label, "wrap")
 
     def _final_fill(self, u: UnitRow) -> str | None:
@@ -265,11 +265,11 @@ class _Writer:
         columns = [
             *self._unit_columns(42, 24),
             self._column("status", 11, status_cell),
-            self._standing_column(),
             *(Column(self._criterion_header(c.id), 10, _score_of(c.id), "number") for c in self.rubric.criteria),
             self._column("total", 10, _score_of(TOTAL), "number"),
             self._column("class", 12, class_cell),
             *self._final_columns(),
+            self._standing_column(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -381,9 +381,9 @@ class _Writer:
         columns = [
             *self._unit_columns(42, 24),
             *self._level_columns(),
-            self._standing_column(),
             Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
             *self._final_columns(),
+            self._standing_column(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -655,7 +655,13 @@ class _Writer:
         self._table(ws, columns, enumerate(s.changes, 1), first_row=2)
 
     def _history(self, ws: Worksheet) -> None:
-        """Lịch sử công nhận: every recognition the register holds of each unit, newest first."""
+        """Lịch sử công nhận: every recognition the register holds of each unit, newest first,
+        under a title (and a line saying so when the register holds none)."""
+        ht = self.t["history"]
+        ws.write_string(0, 0, ht["title"], self.f["title"])
+        rows = [(u, r) for u in self.summary.units for r in u.standing.history]
+        if not rows:
+            ws.write_string(1, 0, ht["none"])
         columns = [
             self._column("code", 12, lambda pair: pair[0].code),
             self._column("name", 40, lambda pair: pair[0].name, "wrap"),
@@ -666,7 +672,7 @@ class _Writer:
             self._column("decision_date", 14, lambda pair: pair[1].decision_date, "date"),
             self._column("valid_through", 12, lambda pair: pair[1].valid_through, "int"),
         ]
-        self._table(ws, columns, ((u, r) for u in self.summary.units for r in u.standing.history))
+        self._table(ws, columns, rows, first_row=2)
 
     def _info(self, ws: Worksheet) -> None:
         info, o, s = self.t["info"], self.result.options, self.summary
