@@ -125,8 +125,9 @@ def test_summary_sheet_has_every_unit_with_status_scores_and_class(mixed_folder,
 def test_all_sheets_are_there_sortable_and_frozen(mixed_folder, tmp_path):
     _, published = run(mixed_folder, tmp_path / "out")
     wb = openpyxl.load_workbook(published.workbook)
-    assert wb.sheetnames == ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Danh sách đề nghị công nhận",
-                             "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
+    assert wb.sheetnames == ["Tổng hợp", "Thay đổi", "Chi tiết", "Minh chứng", "Thống kê",
+                             "Danh sách đề nghị công nhận", "Lịch sử công nhận", "Lỗi và cảnh báo", "Tệp đã nhận",
+                             "Chưa nộp", "Kiến nghị", "Thông tin"]
     for name in ["Tổng hợp", "Chi tiết", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị"]:
         ws = wb[name]
         assert ws.freeze_panes == "A2", name

@@ -16,8 +16,8 @@ from tests.conftest import libreoffice_convert
 
 GOLDEN = Path(__file__).parent / "golden" / "demo.json"  # TT22, 2021
 GOLDEN_TT24 = Path(__file__).parent / "golden" / "demo_tt24.json"  # TT24, 2025
-SHEETS = ["Tổng hợp", "Chi tiết", "Minh chứng", "Thống kê", "Danh sách đề nghị công nhận", "Lỗi và cảnh báo",
-          "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
+SHEETS = ["Tổng hợp", "Thay đổi", "Chi tiết", "Minh chứng", "Thống kê", "Danh sách đề nghị công nhận",
+          "Lịch sử công nhận", "Lỗi và cảnh báo", "Tệp đã nhận", "Chưa nộp", "Kiến nghị", "Thông tin"]
 
 
 def run_demo(out: Path, *extra: str) -> str:
@@ -58,6 +58,8 @@ def digest(workbook: Path) -> dict[str, list]:
         "Lỗi và cảnh báo": rows(workbook, "Lỗi và cảnh báo"),
         "Tệp đã nhận": files,
         "Chưa nộp": rows(workbook, "Chưa nộp"),
+        "Thay đổi": rows(workbook, "Thay đổi"),
+        "Lịch sử công nhận": rows(workbook, "Lịch sử công nhận"),
     }
 
 
@@ -116,6 +118,17 @@ def test_demo_has_every_class_and_the_expected_cases(demo_out):
     outcomes = {r[0]: r[4] for r in rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tệp đã nhận")[1:]}
     assert outcomes["So_ban_nganh/STC_DVHT_2021_lan1.xlsx"] == "Bị thay thế"
     assert outcomes["So_ban_nganh/~$SYT_DVHT_2021.xlsx"] == "Bỏ qua"
+
+
+def test_a_points_season_has_no_coverage_status(demo_out, demo_tt24):
+    """TT22 classes cover no season: no "Đang bảo lưu" tile, count or row there; TT24 has them."""
+    for out, year, expected in ((demo_out, 2021, False), (demo_tt24, 2025, True)):
+        book = out / f"TongHop_DVHT_{year}.xlsx"
+        labels = {r[0] for sheet in ("Thống kê", "Thông tin") for r in rows(book, sheet)}
+        index = (out / "html" / "index.html").read_text(encoding="utf-8")
+        assert ("Đang bảo lưu" in labels) is expected, year
+        assert ('<span class="tile-label">Đang bảo lưu</span>' in index) is expected, year
+        assert ('<option value="Đang bảo lưu">' in index) is expected, year
 
 
 def test_consolidated_workbooks_open_in_libreoffice(demo_out, demo_tt24, tmp_path):

@@ -94,22 +94,22 @@ def test_summary_sheet_has_the_levels_and_no_score(season):
     assert sheet(published, "Tổng hợp") == [
         ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Loại đơn vị", "Trạng thái", "Mức độ đề nghị", "Mức độ đạt",
          "Chỉ tiêu không đạt", "Kết quả tự đánh giá", "Kết quả thẩm định", "Kết quả cuối cùng",
-         "Căn cứ kết quả cuối cùng", "Tình trạng thẩm định", "Số lỗi", "Số cảnh báo", "Ngày báo cáo", "Đúng hạn",
-         "Có trong danh sách", "Tệp", "Trang kết quả"),
+         "Căn cứ kết quả cuối cùng", "Tình trạng thẩm định", "Công nhận trước, bảo lưu", "Số lỗi", "Số cảnh báo",
+         "Ngày báo cáo", "Đúng hạn", "Có trong danh sách", "Tệp", "Trang kết quả"),
         ("SNV", "Sở Nội vụ", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 2", None,
-         "Mức độ 2", "Mức độ 2", "Mức độ 2", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "SNV.xlsx", "Mở trang"),
+         "Mức độ 2", "Mức độ 2", "Mức độ 2", COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "SNV.xlsx", "Mở trang"),
         ("STC", "Sở Tài chính", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 2", "Mức độ 1", "TC2.CT1",
-         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "STC.xlsx", "Mở trang"),
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "STC.xlsx", "Mở trang"),
         ("SXD", "Sở Xây dựng", SO, OFFICE_LABEL, "Hợp lệ", "Mức độ 1", "Không đạt", "TC2.CT2, TC3.CT3",
-         "Không đạt", "Không đạt", NOT_REC, COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "SXD.xlsx", "Mở trang"),
+         "Không đạt", "Không đạt", NOT_REC, COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "SXD.xlsx", "Mở trang"),
         ("SYT", "Sở Y tế", SO, OFFICE_LABEL, "Cần sửa", "Mức độ 1", None, None,
-         TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY, 1, 0, day, "Có", "Có", "SYT.xlsx", "Mở trang"),
+         TO_FIX, TO_FIX, TO_FIX, NOT_JUDGED, NO_ENTRY, None, 1, 0, day, "Có", "Có", "SYT.xlsx", "Mở trang"),
         ("SGT", "Sở Giao thông vận tải", SO, OFFICE_LABEL, "Chưa nộp", None, None, None,
-         MISSING, MISSING, MISSING, MISSING, NO_ENTRY, None, None, None, None, "Có", None, "Mở trang"),
+         MISSING, MISSING, MISSING, MISSING, NO_ENTRY, None, None, None, None, None, "Có", None, "Mở trang"),
         ("CTXD", "Công ty Cổ phần Xây dựng Hòa Bình", DN, ECONOMIC_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,
-         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "CTXD.xlsx", "Mở trang"),
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "CTXD.xlsx", "Mở trang"),
         ("THPTA", "Trường THPT Chuyên Lê Quý Đôn", TH, THPT_LABEL, "Hợp lệ", "Mức độ 1", "Mức độ 1", None,
-         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, 0, 0, day, "Có", "Có", "THPTA.xlsx", "Mở trang"),
+         "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "THPTA.xlsx", "Mở trang"),
     ]
     ws = openpyxl.load_workbook(published.workbook)["Tổng hợp"]
     fills = {ws.cell(r, 7).value: ws.cell(r, 7).fill.fgColor.rgb for r in range(2, 9) if ws.cell(r, 7).value}
@@ -246,7 +246,8 @@ def test_index_has_level_columns_tiles_and_a_level_filter(season):
     assert re.findall(r"<option[^>]*>([^<]*)</option>", level_filter.group(2)) == [
         "Tất cả", "Mức độ 2", "Mức độ 1", "Không đạt"]
     tiles = re.findall(r'<span class="tile-value">([^<]*)</span><span class="tile-label">([^<]*)</span>', html)
-    assert tiles == [("7", "Đơn vị"), ("5", "Hợp lệ"), ("1", "Cần sửa"), ("1", "Chưa nộp"), ("100%", "Nộp đúng hạn"),
+    assert tiles == [("7", "Đơn vị"), ("5", "Hợp lệ"), ("1", "Cần sửa"), ("1", "Chưa nộp"), ("0", "Đang bảo lưu"),
+                     ("100%", "Nộp đúng hạn"),
                      ("1", "Mức độ 2"), ("3", "Mức độ 1"), ("1", "Không đạt")]
     assert "Tỷ lệ đơn vị đạt từng chỉ tiêu" in html and "Xếp loại" not in html
 

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import TextIO
 
 from processor.model.council import Finality
+from processor.model.register import ChangeKind
 from processor.model.statuses import Outcome, Status
 from processor.report.summary import Summary
 from processor.text.normalise import display_name, display_path
-from processor.text.wording import wording
+from processor.text.wording import report_texts, wording
+
+NAMES_SHOWN = 5  # units named on a change line; the others are counted
 
 
 def safe_line(text: str) -> str:
@@ -50,14 +53,44 @@ def summary_lines(summary: Summary, outputs: list[Path]) -> list[str]:
         f"Tệp tìm thấy: {len(files)} (đọc được {len(files) - skipped - unreadable}, bỏ qua {skipped}, "
         f"không đọc được {unreadable})",
         *(f"Cảnh báo: {f.warning}" for f in files if f.warning),
+        *change_lines(summary),
         f"Đơn vị: {len(summary.units)} — hợp lệ {summary.units_with(Status.VALID)}, "
-        f"cần sửa {summary.units_with(Status.TO_FIX)}, chưa nộp {summary.units_with(Status.MISSING)}",
+        f"cần sửa {summary.units_with(Status.TO_FIX)}, chưa nộp {summary.units_with(Status.MISSING)}"
+        + (f", đang bảo lưu {summary.units_with(Status.COVERED)}" if Status.COVERED in summary.statuses else ""),
         verdict_line,
         *_final_lines(summary),
         "Kết quả:",
         *(f"  {p}" for p in outputs),
     ]
     return lines
+
+
+def change_lines(summary: Summary) -> list[str]:
+    """Today's news first: three lines on what changed since the previous run of the season
+    (files new or changed, units that became Hợp lệ, units that became Cần sửa or lost their
+    file), or one line on its first run."""
+    ct = report_texts()["changes"]
+    if summary.first_run or summary.previous_at is None:
+        return [ct["console_first"].format(nam=summary.year)]
+    changes = summary.changes
+    files = sum(1 for c in changes if c.kind in (ChangeKind.FILE_NEW, ChangeKind.FILE_CHANGED))
+    gone = sum(1 for c in changes if c.kind == ChangeKind.FILE_GONE)
+    first = ct["console_files"].format(luc=summary.previous_at.strftime("%d/%m/%Y %H:%M"), so=files)
+    if gone:
+        first += ct["console_gone"].format(so=gone)
+    short = {f"{u.code} {u.name}".strip(): u.code or u.name for u in summary.units}
+    valid = [short.get(c.unit, c.unit) for c in changes if c.kind == ChangeKind.BECAME_VALID]
+    worse = [short.get(c.unit, c.unit) for c in changes if c.kind in (ChangeKind.BECAME_TO_FIX, ChangeKind.LOST_FILE)]
+    return [first, ct["console_valid"].format(so=len(valid)) + _names(valid, ct),
+            ct["console_to_fix"].format(so=len(worse)) + _names(worse, ct)]
+
+
+def _names(names: list[str], ct: dict) -> str:
+    """": SNV, STC" — units by their code (the name of one without), the first few only."""
+    if not names:
+        return ""
+    more = ct["more"].format(so=len(names) - NAMES_SHOWN) if len(names) > NAMES_SHOWN else ""
+    return ct["names"].format(ten=", ".join(names[:NAMES_SHOWN]) + more)
 
 
 def _final_lines(summary: Summary) -> list[str]:

@@ -25,7 +25,7 @@ from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, 
 from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
 from processor.model.levels import IndicatorType, LevelRubric
-from processor.model.statuses import Status
+from processor.model.register import Coverage
 from processor.report.palette import band_index, css_class_bars, css_class_fills
 from processor.report.summary import (
     Summary,
@@ -34,7 +34,9 @@ from processor.report.summary import (
     grade_labels,
     indicator_figure,
     level_rank,
+    recognition_result,
     requirement_text,
+    rubric_name,
 )
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_path, match_key, safe_file_stem
@@ -143,6 +145,9 @@ class UnitPage:
     email: str
     index_href: str = INDEX
     council: CouncilBlock | None = None
+    standing_label: str = ""  # "Đang bảo lưu đến năm 2027", "Cần công nhận lại", the last recognition
+    standing_note: str = ""  # why a covered unit sends nothing, or that this season is its last covered one
+    history: tuple[HistoryRow, ...] = ()  # the register's recognitions of the unit, newest first
     # Thông tư 24/2023 seasons only:
     is_levels: bool = False
     kind_label: str = ""
@@ -152,6 +157,18 @@ class UnitPage:
     unmet: str = ""
     capped: bool = False
     level_tables: tuple[LevelTable, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One recognition of the unit in the register, as its page shows it."""
+
+    year: int
+    rubric: str
+    result: str
+    decision: str
+    decision_date: str
+    valid_through: str
 
 
 @dataclass(frozen=True)
@@ -349,7 +366,7 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
-        council=_council_block(result, u),
+        council=_council_block(result, u), **_standing_fields(u),
     )
 
 
@@ -413,15 +430,14 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
     rate = summary.on_time_rate
     tiles = (
         (t["tile_units"], str(len(summary.units))),
-        *((t[f"tile_{k}"], str(summary.units_with(k)))
-          for k in Status),
+        *((t[f"tile_{k}"], str(summary.units_with(k))) for k in summary.statuses),
         (t["tile_on_time"], f"{rate:.0%}" if rate is not None else "—"),
     )
     charts = (
         _bar_chart(t["chart_class"], [(label, n, f"bar-c{i}") for i, (label, n) in enumerate(class_counts.items())]),
         *_final_chart(result, summary),
         _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
-                                       zip(Status, status_counts.items(), strict=True)]),
+                                       zip(summary.statuses, status_counts.items(), strict=True)]),
         Chart(t["chart_criterion"], tuple(
             Bar(label=f"{s.criterion.id}", width=round((s.share or 0) * 180, 1),
                 text=f"{_num(None if s.average is None else round(s.average, 1))}/{format_number(s.criterion.max)}",
@@ -456,7 +472,7 @@ def _final_chart(result: BatchResult, summary: Summary) -> tuple[Chart, ...]:
     def css(label: str) -> str:
         if label == not_recommended:
             return "bar-c3"
-        if label in (texts["not_judged"], texts["missing"]):
+        if label in (texts["not_judged"], texts["missing"], texts["covered"]):
             return "bar-c4"
         if isinstance(rubric, LevelRubric):
             return f"bar-c{level_rank(rubric, label)}"
@@ -506,6 +522,23 @@ def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> Un
 
 
 
+def _standing_fields(u: UnitRow) -> dict:
+    """The unit's standing, a note when a recognition covers this season, and its history."""
+    t = report_texts()["html"]
+    covering = u.standing.covering
+    note = ""
+    if covering is not None and u.standing.coverage == Coverage.COVERED:
+        note = t["covered_note"].format(ket_qua=recognition_result(covering), nam=covering.year,
+                                        den_nam=covering.valid_through)
+    elif covering is not None and u.standing.coverage == Coverage.RENEWAL_DUE:
+        note = t["renewal_note"].format(ket_qua=recognition_result(covering), nam=covering.year)
+    history = tuple(HistoryRow(year=r.year, rubric=rubric_name(r.rubric), result=recognition_result(r),
+                               decision=r.decision, decision_date=format_vn_date(r.decision_date)
+                               if r.decision_date else "", valid_through=str(r.valid_through or ""))
+                    for r in u.standing.history)
+    return {"standing_label": u.standing_label, "standing_note": note, "history": history}
+
+
 def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
     """The parts of a unit page both circulars share (identity, issues, narrative, files)."""
     rubric = result.options.rubric
@@ -524,7 +557,7 @@ def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
-        council=_council_block(result, u),
+        council=_council_block(result, u), **_standing_fields(u),
     )
 
 
@@ -553,7 +586,7 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
     by_level = ls.by_group[""]
     tiles = (
         (t["tile_units"], str(len(summary.units))),
-        *((t[f"tile_{k}"], str(summary.units_with(k))) for k in Status),
+        *((t[f"tile_{k}"], str(summary.units_with(k))) for k in summary.statuses),
         (t["tile_on_time"], f"{rate:.0%}" if rate is not None else "—"),
         *((label, str(by_level[label])) for label in ls.labels[:-1]),
     )
@@ -563,7 +596,7 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
                                        for i, (label, n) in enumerate(by_level.items())]),
         *_final_chart(result, summary),
         _bar_chart(t["chart_status"], [(label, n, f"bar-s-{key}") for key, (label, n) in
-                                       zip(Status, status_counts.items(), strict=True)]),
+                                       zip(summary.statuses, status_counts.items(), strict=True)]),
         Chart(lt["chart_indicator"], tuple(
             Bar(label=s.indicator.code, width=round((s.rate or 0) * 180, 1),
                 text=f"{s.met}/{s.applicable}" if s.applicable else "—", css="bar-crit")

@@ -12,7 +12,7 @@ from processor.model.statuses import Status
 CLASS_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")  # cell fills, best band first
 NO_CLASS_FILL = "#BFBFBF"  # the "no class" bar of the workbook's chart
 CLASS_BARS = ("#63b375", "#5b9bd5", "#e0b43a", "#d9534f", "#9aa5b1")  # the pages' chart bars; last: no class
-STATUS_COLOURS = {Status.TO_FIX: "#FCE4D6", Status.MISSING: "#EDEDED"}
+STATUS_COLOURS = {Status.TO_FIX: "#FCE4D6", Status.MISSING: "#EDEDED", Status.COVERED: "#E4DFEC"}
 
 
 def band_index(bands: list[str], label: str) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from processor.model.batch import BatchResult
 from processor.model.levels import LevelRubric
 from processor.model.rubric import Rubric
-from processor.model.statuses import Status
 from processor.report.dossier import DocItem, DocumentSet, DocUnit
 from processor.report.summary import Summary, UnitRow, rank_labels
 from processor.text.numbers import format_number
@@ -37,7 +36,7 @@ def document_set(result: BatchResult, summary: Summary) -> DocumentSet:
     units = []
     for u in summary.units:
         final = u.final
-        if u.status == Status.MISSING or final is None:
+        if not u.status.submitted or final is None:
             continue
         if isinstance(rubric, LevelRubric):
             results = {i.id: outcome_text.get(final.verified_outcome.get(i.id, ""), "") for i in items}

@@ -7,8 +7,8 @@ status can never differ between the two.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from processor.model.issues import Issue
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict, denominator_of
 from processor.model.records import FileResult, LevelEntries, Resolution, usable_report_date
+from processor.model.register import Change, ChangeKind, Coverage, Recognition, UnitStanding, key_of
 from processor.model.rubric import AnyRubric, Criterion
 from processor.model.statuses import Outcome, Status
 from processor.text.normalise import display_path
@@ -52,6 +53,8 @@ class UnitRow:
     council_issues: tuple[Issue, ...] = ()  # the council's entries about this unit that could not be applied
     finality_label: str = ""  # which result is final, in words ("Theo số liệu đã thẩm định")
     review_label: str = ""  # the state of the council's entries, in words (as the council workbook says it)
+    standing: UnitStanding = field(default_factory=UnitStanding)  # its recognitions in the register, and coverage
+    standing_label: str = ""  # "Đang bảo lưu đến năm 2027", "Cần công nhận lại", the last recognition, or ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,11 @@ class Summary:
     no_date: int
     levels: LevelSummary | None = None  # Thông tư 24/2023 seasons only
     finals: FinalCounts | None = None  # None only for a batch run without the council step
+    year: int = 0
+    statuses: tuple[Status, ...] = tuple(Status)  # the statuses a season can have (no coverage by points)
+    changes: tuple[Change, ...] = ()  # since the previous run of the season, files first, then units
+    first_run: bool = True  # the register knows no earlier run of this season (year and rubric)
+    previous_at: datetime | None = None  # when the previous run of the season started
 
     @property
     def on_time_rate(self) -> float | None:
@@ -180,19 +188,20 @@ def summarise(result: BatchResult) -> Summary:
             file=sub.rel if sub else "", in_roster=u.in_roster,
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
-            **_council_fields(result, i),
+            **_council_fields(result, i), **_standing_fields(result, i, texts),
         ))
 
     file_rows, issues = _files_and_issues(result, units, texts)
     groups = tuple(sorted({u.group for u in units if u.group}))
     class_labels = (*[b.label for b in rubric.bands], texts["no_class"])
-    status_labels = [texts["status"][k] for k in Status]
+    statuses = _statuses(rubric)
+    status_labels = [texts["status"][k] for k in statuses]
     class_counts = {g: dict.fromkeys(class_labels, 0) for g in ("", *groups)}
     status_counts = {g: dict.fromkeys(status_labels, 0) for g in ("", *groups)}
     for u in units:
         label = u.class_label or texts["no_class"]
         for g in {"", u.group} & set(class_counts):
-            if u.status != Status.MISSING:
+            if u.status.submitted:
                 class_counts[g][label] += 1
             status_counts[g][u.status_label] += 1
 
@@ -203,7 +212,7 @@ def summarise(result: BatchResult) -> Summary:
         average = float(values.mean()) if len(values) else None
         stats.append(CriterionStat(c, average, average / c.max if average is not None else None))
 
-    submitted = [u for u in units if u.status != Status.MISSING]
+    submitted = [u for u in units if u.status.submitted]
     return Summary(
         units=tuple(units), files=tuple(file_rows), issues=tuple(issues), groups=groups,
         class_labels=class_labels, class_counts=class_counts, status_counts=status_counts,
@@ -212,6 +221,7 @@ def summarise(result: BatchResult) -> Summary:
         late=sum(1 for u in submitted if u.on_time is False),
         no_date=sum(1 for u in submitted if u.on_time is None),
         finals=_final_counts(result, units, groups),
+        **_register_fields(result, units, file_rows, statuses, texts),
     )
 
 
@@ -254,6 +264,106 @@ def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
     return file_rows, issues
 
 
+def _statuses(rubric: AnyRubric) -> tuple[Status, ...]:
+    """Every status of a levels season; a points season (TT22) has no coverage, so no "Đang bảo lưu"."""
+    return tuple(Status) if rubric.kind == "levels" else tuple(s for s in Status if s != Status.COVERED)
+
+
+# ---- The register: recognitions, coverage, and what changed since the previous run -------
+
+def rubric_name(rubric_id: str) -> str:
+    """"Thông tư 24/2023" for a rubric id, the id itself for one the wording does not name."""
+    return report_texts()["rubric_names"].get(rubric_id, rubric_id)
+
+
+def recognition_result(recognition: Recognition) -> str:
+    """What a decision granted, in words: "Mức độ 1" (TT24) or the class (TT22)."""
+    if recognition.level is not None:
+        return report_texts()["coverage"]["level"].format(muc_do=recognition.level)
+    return recognition.klass
+
+
+def standing_text(standing: UnitStanding) -> str:
+    """The unit's standing in a cell: covered until a year, due for re-recognition, else its
+    last recognition in short, else nothing."""
+    ct = report_texts()["coverage"]
+    if standing.coverage == Coverage.COVERED and standing.covering is not None:
+        return ct["covered"].format(den_nam=standing.covering.valid_through)
+    if standing.coverage == Coverage.RENEWAL_DUE:
+        return ct["renewal_due"]
+    if not standing.history:
+        return ""
+    last = standing.history[0]
+    if last.decision:
+        return ct["last"].format(ket_qua=recognition_result(last), nam=last.year, so_qd=last.decision)
+    return ct["last_no_decision"].format(ket_qua=recognition_result(last), nam=last.year)
+
+
+def _standing_fields(result: BatchResult, i: int, texts: dict) -> dict:
+    found = result.standings.get(i)
+    if found is None:
+        return {}
+    return {"standing": found, "standing_label": standing_text(found)}
+
+
+def _register_fields(result: BatchResult, units: list[UnitRow], files: list[FileRow],
+                     statuses: tuple[Status, ...], texts: dict) -> dict:
+    """The Summary's fields that come from the register: the season's statuses, and what
+    changed since the previous run of the season (none on its first run)."""
+    previous = result.register.previous if result.register is not None else None
+    fields: dict = {"year": result.options.year, "statuses": statuses}
+    if previous is None:
+        return fields
+    return {**fields, "first_run": False, "previous_at": datetime.fromisoformat(previous.started_at),
+            "changes": _changes(result, units, files, texts)}
+
+
+def _changes(result: BatchResult, units: list[UnitRow], files: list[FileRow], texts: dict) -> tuple[Change, ...]:
+    """Files new or changed (a path not seen in the previous run, or seen with another
+    SHA-256) and gone; units that became Hợp lệ, became Cần sửa (Hợp lệ before), or lost
+    the file they were counted by. A unit is known across runs by its key (code, else name)."""
+    assert result.register is not None and result.register.previous is not None
+    previous = result.register.previous
+    ct, status_label = texts["changes"], texts["status"]
+    label_of_key = {key_of(u.unit): f"{u.unit.code} {u.unit.name}".strip() for u in result.resolution.units}
+    label_of_ref = {(u.unit.code or u.unit.name): label for u in result.resolution.units
+                    if (label := label_of_key[key_of(u.unit)])}
+    owner_before = {rel: key for key, rel in previous.unit_files.items()}
+    out: list[Change] = []
+    for f in files:
+        if not f.sha256 or previous.files.get(f.rel) == f.sha256:
+            continue
+        old = previous.files.get(f.rel)
+        out.append(Change(
+            kind=ChangeKind.FILE_NEW if old is None else ChangeKind.FILE_CHANGED,
+            unit=label_of_ref.get(f.unit, f.unit), file=f.rel,
+            before=ct["not_seen"] if old is None else ct["file_code"].format(ma=file_code(old)),
+            now=ct["file_now"].format(ma=file_code(f.sha256), ket_qua=f.outcome_label)))
+    present = {f.rel for f in files}
+    for rel, sha in sorted(previous.files.items()):
+        if rel not in present:
+            out.append(Change(ChangeKind.FILE_GONE, label_of_key.get(owner_before.get(rel, ""), ""), rel,
+                              ct["file_code"].format(ma=file_code(sha)), ct["file_gone"]))
+    unit_changes: dict[ChangeKind, list[Change]] = {k: [] for k in
+                                                    (ChangeKind.BECAME_VALID, ChangeKind.BECAME_TO_FIX,
+                                                     ChangeKind.LOST_FILE)}
+    for u, row in zip(result.resolution.units, units, strict=True):
+        key = key_of(u.unit)
+        before = previous.units.get(key)
+        before_label = status_label.get(before, before) if before else ct["not_in_previous"]
+        label = label_of_key[key]
+        if row.status == Status.VALID and before != Status.VALID:
+            unit_changes[ChangeKind.BECAME_VALID].append(
+                Change(ChangeKind.BECAME_VALID, label, row.file, before_label, row.status_label))
+        elif row.status == Status.TO_FIX and before == Status.VALID:
+            unit_changes[ChangeKind.BECAME_TO_FIX].append(
+                Change(ChangeKind.BECAME_TO_FIX, label, row.file, before_label, row.status_label))
+        elif not row.file and key in previous.unit_files:
+            unit_changes[ChangeKind.LOST_FILE].append(
+                Change(ChangeKind.LOST_FILE, label, previous.unit_files[key], before_label, row.status_label))
+    return (*out, *(c for changes in unit_changes.values() for c in changes))
+
+
 def _council_fields(result: BatchResult, i: int) -> dict:
     """A unit's final result, where it comes from, the state of the council's entries, and
     those entries that could not be applied."""
@@ -287,7 +397,8 @@ def rank_labels(rubric: AnyRubric) -> tuple[tuple[int, str], ...]:
 
 def final_labels(rubric: AnyRubric) -> tuple[str, ...]:
     """Every final result a unit can have, best first: the recommendations, then not
-    recommended, not judged, and no dossier."""
+    recommended, not judged, and no dossier (a unit covered by an earlier recognition, in a
+    season that has one, comes after them: _final_counts adds the labels this list does not know)."""
     texts = wording("council")
     return (*(label for _, label in rank_labels(rubric)), texts["not_recommended"], texts["not_judged"],
             texts["missing"])
@@ -365,12 +476,13 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
             level=_unit_level(rubric, u.unit.kind, entries, result.verdicts.get(i), lt),
-            **_council_fields(result, i),
+            **_council_fields(result, i), **_standing_fields(result, i, texts),
         ))
     file_rows, issues = _files_and_issues(result, units, texts)
 
     groups = tuple(sorted({u.group for u in units if u.group}))
-    status_labels = [texts["status"][k] for k in Status]
+    statuses = _statuses(rubric)
+    status_labels = [texts["status"][k] for k in statuses]
     status_counts = {g: dict.fromkeys(status_labels, 0) for g in ("", *groups)}
     labels = (*(lv.label for lv in sorted(rubric.levels, key=lambda lv: -lv.id)), lt["not_reached"],
               lt["not_judged"])
@@ -393,7 +505,7 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
         stats.append(IndicatorStat(ind, met=outcomes.count("dat"),
                                    applicable=outcomes.count("dat") + outcomes.count("khong_dat")))
 
-    submitted = [u for u in units if u.status != Status.MISSING]
+    submitted = [u for u in units if u.status.submitted]
     return Summary(
         units=tuple(units), files=tuple(file_rows), issues=tuple(issues), groups=groups,
         class_labels=(), class_counts={}, status_counts=status_counts, criteria=(),
@@ -403,6 +515,7 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
         no_date=sum(1 for u in submitted if u.on_time is None),
         levels=LevelSummary(labels=labels, by_group=by_group, by_kind=by_kind, indicators=tuple(stats)),
         finals=_final_counts(result, units, groups),
+        **_register_fields(result, units, file_rows, statuses, texts),
     )
 
 

@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from processor import __version__
 from processor.judge.score import TOTAL
 from processor.model.batch import BatchResult
+from processor.model.register import Coverage
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
 from processor.report.recognition import recommended_rows
@@ -32,6 +33,8 @@ from processor.report.summary import (
     indicator_result,
     level_rank,
     rank_labels,
+    recognition_result,
+    rubric_name,
 )
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, display_path
@@ -103,17 +106,22 @@ class _Writer:
                            "comments": f"dvht {__version__}"})
         self.f = self._formats(wb)
         sheets = self.t["sheets"]
+        # "Thay đổi" right after "Tổng hợp": the workbook still opens on the table every
+        # instruction refers to, and today's news is the next tab (the console says it first).
         if self.rubric.kind == "levels":
             self._level_summary(wb.add_worksheet(sheets["summary"]))
+            self._changes(wb.add_worksheet(sheets["changes"]))
             self._level_detail(wb.add_worksheet(sheets["detail"]))
             self._level_evidence(wb.add_worksheet(sheets["evidence"]))
             self._level_stats(wb, wb.add_worksheet(sheets["stats"]))
         else:
             self._summary(wb.add_worksheet(sheets["summary"]))
+            self._changes(wb.add_worksheet(sheets["changes"]))
             self._detail(wb.add_worksheet(sheets["detail"]))
             self._evidence(wb.add_worksheet(sheets["evidence"]))
             self._stats(wb, wb.add_worksheet(sheets["stats"]))
         self._recognition(wb.add_worksheet(sheets["recognition"]))
+        self._history(wb.add_worksheet(sheets["history"]))
         self._issues(wb.add_worksheet(sheets["issues"]))
         self._files(wb.add_worksheet(sheets["files"]))
         self._missing(wb.add_worksheet(sheets["missing"]))
@@ -237,6 +245,11 @@ class _Writer:
             self._column("review_state", 30, lambda u: u.review_label, "wrap"),
         ]
 
+    def _standing_column(self) -> Column:
+        """The unit's standing from the register (covered until a year, due for
+        re-recognition, else its last recognition in short), after this season's results."""
+        return self._column("standing", 26, lambda u: u.standing_label, "wrap")
+
     def _final_fill(self, u: UnitRow) -> str | None:
         colour = final_colour(self.rubric, u.final)
         return None if colour is None else f"class_{colour}"
@@ -256,6 +269,7 @@ class _Writer:
             self._column("total", 10, _score_of(TOTAL), "number"),
             self._column("class", 12, class_cell),
             *self._final_columns(),
+            self._standing_column(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -369,6 +383,7 @@ class _Writer:
             *self._level_columns(),
             Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
             *self._final_columns(),
+            self._standing_column(),
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -559,7 +574,13 @@ class _Writer:
         reasons = self.t["missing_reason"]
 
         def reason(u: UnitRow) -> str:
-            return reasons["missing"] if u.status == Status.MISSING else reasons["to_fix"].format(so_loi=u.errors)
+            if u.status == Status.TO_FIX:
+                return reasons["to_fix"].format(so_loi=u.errors)
+            due = u.standing.covering
+            if u.standing.coverage == Coverage.RENEWAL_DUE and due is not None:
+                return reasons["renewal_due"].format(ket_qua=recognition_result(due), nam=due.year,
+                                                     den_nam=due.valid_through)
+            return reasons["missing"]
 
         columns = [
             *self._unit_columns(40, 24),
@@ -567,7 +588,9 @@ class _Writer:
             self._column("contact", 24, lambda u: u.contact),
             self._column("reason", 30, reason),
         ]
-        self._table(ws, columns, (u for u in self.summary.units if u.in_roster and u.status != Status.VALID))
+        # Units a recognition still covers (Đang bảo lưu) are not chased.
+        chased = (Status.TO_FIX, Status.MISSING)
+        self._table(ws, columns, (u for u in self.summary.units if u.in_roster and u.status in chased))
 
     def _recommendations(self, ws: Worksheet) -> None:
         keys = ("ton_tai_han_che", "nguyen_nhan", "kien_nghi")
@@ -608,6 +631,49 @@ class _Writer:
         ]
         self._table(ws, columns, numbered, first_row=r + 2)
 
+    def _changes(self, ws: Worksheet) -> None:
+        """Thay đổi: what changed since the previous run of the season, files then units; its
+        title names that run's time, or says this is the season's first run."""
+        s, ct = self.summary, self.t["changes"]
+        ws.set_column(0, 0, 6)
+        if s.first_run or s.previous_at is None:
+            ws.write_string(0, 0, ct["first_run"].format(nam=s.year), self.f["title"])
+        else:
+            ws.write_string(0, 0, ct["title"].format(nam=s.year, luc=s.previous_at.strftime("%d/%m/%Y %H:%M")),
+                            self.f["title"])
+            if not s.changes:
+                ws.write_string(1, 0, ct["none"])
+        kinds = ct["kind"]
+        columns = [
+            self._column("stt", 6, lambda pair: pair[0], "int"),
+            self._column("change", 16, lambda pair: kinds[pair[1].kind]),
+            self._column("unit", 36, lambda pair: pair[1].unit, "wrap"),
+            self._column("file", 48, lambda pair: display_path(pair[1].file)),
+            self._column("before", 30, lambda pair: pair[1].before, "wrap"),
+            self._column("now", 30, lambda pair: pair[1].now, "wrap"),
+        ]
+        self._table(ws, columns, enumerate(s.changes, 1), first_row=2)
+
+    def _history(self, ws: Worksheet) -> None:
+        """Lịch sử công nhận: every recognition the register holds of each unit, newest first,
+        under a title (and a line saying so when the register holds none)."""
+        ht = self.t["history"]
+        ws.write_string(0, 0, ht["title"], self.f["title"])
+        rows = [(u, r) for u in self.summary.units for r in u.standing.history]
+        if not rows:
+            ws.write_string(1, 0, ht["none"])
+        columns = [
+            self._column("code", 12, lambda pair: pair[0].code),
+            self._column("name", 40, lambda pair: pair[0].name, "wrap"),
+            self._column("recognised_year", 8, lambda pair: pair[1].year, "int"),
+            self._column("recognised_rubric", 18, lambda pair: rubric_name(pair[1].rubric)),
+            self._column("recognised_result", 16, lambda pair: recognition_result(pair[1])),
+            self._column("decision", 20, lambda pair: pair[1].decision),
+            self._column("decision_date", 14, lambda pair: pair[1].decision_date, "date"),
+            self._column("valid_through", 12, lambda pair: pair[1].valid_through, "int"),
+        ]
+        self._table(ws, columns, rows, first_row=2)
+
     def _info(self, ws: Worksheet) -> None:
         info, o, s = self.t["info"], self.result.options, self.summary
         skipped = s.files_with(Outcome.SKIPPED)
@@ -623,7 +689,7 @@ class _Writer:
             (info["files_skipped"], skipped),
             (info["files_unreadable"], s.files_with(Outcome.UNREADABLE)),
             (info["units"], len(s.units)),
-            *((info[status], s.units_with(status)) for status in Status),
+            *((info[status], s.units_with(status)) for status in s.statuses),
             (info["run_at"], self.result.started_at.strftime("%d/%m/%Y %H:%M:%S")),
             (info["software"], f"dvht {__version__}"),
         ]
