@@ -381,8 +381,9 @@ def _open_register_early(db: Path) -> None:
     from processor.pipeline import validity_years
     from processor.register.db import open_register
 
-    with open_register(db, validity_years):
-        pass
+    if db.exists():
+        with open_register(db, validity_years):
+            pass
 
 
 def _check_db(input_dir: Path, db: Path, out_dir: Path, year: int) -> None:
@@ -434,7 +435,7 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     record_run(options.register_file, validity_years, run_record(result, published.summary,
                                                                  datetime.now().astimezone()))
     print(f"Cơ sở dữ liệu: {options.register_file}", file=out)
-    incomplete = any(u.status != Status.VALID for u in published.summary.units)
+    incomplete = any(u.status in (Status.TO_FIX, Status.MISSING) for u in published.summary.units)
     return EXIT_STRICT if incomplete else EXIT_OK
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -280,3 +280,23 @@ def test_readme_queries_run_against_a_real_register(tmp_path):
     assert history == [(2024, "tt24-2023", 1, "", "9/QĐ-UBND", "2025-01-08", 2027),
                        (2022, "tt22-2020", None, "Tốt", "20/QĐ-UBND", "2023-01-12", None)]
     assert changed == [("STC", "Sở Tài chính", "to_fix", "valid")]
+
+
+def test_a_unit_known_only_from_its_file_that_is_gone_is_said_to_have_lost_it(tmp_path):
+    """Not in the roster, sent a file last time, nothing now: no row of this run, still news."""
+    from processor.model.register import Change, ChangeKind, PreviousRun, RegisterView
+    from processor.report.summary import summarise
+
+    inbox = tmp_path / "ho_so"
+    inbox.mkdir()
+    options = BatchOptions(input_dir=inbox, out_dir=tmp_path / "out", year=2025, rubric=load_rubric("tt24-2023"),
+                           workers=1, today=date(2026, 1, 20), tier="tinh")
+    result = run_batch(options)
+    previous = PreviousRun(run_id=1, started_at="2026-01-19T08:00:00+07:00", files={"X.xlsx": "ab" * 32},
+                           units={"x1": "valid"}, unit_files={"x1": "X.xlsx"}, names={"x1": "X1 Đơn vị X"})
+    result = replace(result, register=RegisterView(path=tmp_path / "db", previous=previous))
+    assert summarise(result).changes == (
+        Change(ChangeKind.FILE_GONE, "X1 Đơn vị X", "X.xlsx", "Mã tệp ABABABAB", "Không còn trong thư mục hồ sơ"),
+        Change(ChangeKind.LOST_FILE, "X1 Đơn vị X", "X.xlsx", "Hợp lệ",
+               "Không còn tệp nào (đơn vị không có trong danh sách)"),
+    )

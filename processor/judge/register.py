@@ -17,7 +17,7 @@ from processor.model.issues import make_issue
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import LevelRubric, eligible_for, months_between
 from processor.model.records import FileResult, UnitResult
-from processor.model.register import Recognition, RegisterView, UnitStanding, key_of, standing, unit_key
+from processor.model.register import Coverage, Recognition, RegisterView, UnitStanding, key_of, standing, unit_key
 from processor.model.statuses import Status
 from processor.text.dates import format_vn_date
 from processor.text.normalise import match_key
@@ -34,7 +34,7 @@ def apply_register(units: list[UnitResult], view: RegisterView, season: int, rub
         history = view.recognitions.get(key_of(u.unit)) or view.recognitions.get(unit_key("", u.unit.name), ())
         found = standing(tuple(r for r in history if r.year < season), season)
         standings[i] = UnitStanding(history=history, coverage=found.coverage, covering=found.covering)
-        if u.status == Status.MISSING and found.covering is not None and found.coverage.value == "covered":
+        if u.status == Status.MISSING and found.covering is not None and found.coverage == Coverage.COVERED:
             out[i] = replace(u, status=Status.COVERED)
             continue
         if (u.submission is not None and u.submission.levels is not None and isinstance(rubric, LevelRubric)

@@ -73,6 +73,7 @@ class PreviousRun:
     files: dict[str, str] = field(default_factory=dict)  # rel path -> SHA-256
     units: dict[str, str] = field(default_factory=dict)  # unit key -> Status value
     unit_files: dict[str, str] = field(default_factory=dict)  # unit key -> rel path of its counting file
+    names: dict[str, str] = field(default_factory=dict)  # unit key -> "CODE Name", for units gone since
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ CREATE TABLE recognitions (
 
 _V2 = """
 ALTER TABLE recognitions ADD COLUMN valid_through INTEGER;
+ALTER TABLE runs ADD COLUMN covered INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE run_files (
     run_id INTEGER NOT NULL REFERENCES runs(id), file_id INTEGER NOT NULL REFERENCES files(id),
     outcome TEXT NOT NULL, unit_key TEXT NOT NULL,
@@ -89,8 +90,9 @@ def _to_v1(con: sqlite3.Connection, validity: Validity) -> None:
 
 
 def _to_v2(con: sqlite3.Connection, validity: Validity) -> None:
-    """Version 2 keeps each run's files and results, and each recognition's last covered
-    season, computed for the recognitions already there from their rubric's validity."""
+    """Version 2 keeps each run's files and results, the units a recognition covered, and each
+    recognition's last covered season, computed for the recognitions already there from their
+    rubric's validity."""
     _script(con, _V2)
     for rubric, in con.execute("SELECT DISTINCT rubric FROM recognitions").fetchall():
         years = validity(rubric)

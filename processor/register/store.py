@@ -23,7 +23,10 @@ _RECOGNITION_COLUMNS = ("unit_code, unit_name, year, rubric, level, class, decis
 
 def load_view(path: Path, validity: Validity, year: int, rubric: str,
               timeout: float = DEFAULT_TIMEOUT) -> RegisterView:
-    """Every recognition (newest first per unit) and the last run of this season."""
+    """Every recognition (newest first per unit) and the last run of this season; an empty
+    view when there is no register yet (reading never creates it: the run's record does)."""
+    if not path.exists():
+        return RegisterView(path=path)
     with open_register(path, validity, timeout=timeout) as con:
         recognitions: dict[str, list[Recognition]] = {}
         for row in con.execute(f"SELECT unit_key, {_RECOGNITION_COLUMNS} FROM recognitions "
@@ -31,6 +34,20 @@ def load_view(path: Path, validity: Validity, year: int, rubric: str,
             recognitions.setdefault(row[0], []).append(_recognition(row[1:]))
         previous = _previous_run(con, year, rubric)
     return RegisterView(path=path, recognitions={k: tuple(v) for k, v in recognitions.items()}, previous=previous)
+
+
+def _path_in(rel: str) -> str | bytes:
+    """A path as the register stores it: text, or the raw bytes of a name that is not UTF-8
+    (kept exactly, so the next run still knows the file; see records.FoundFile.rel)."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape")
+
+
+def _path_out(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
 def _recognition(row: tuple) -> Recognition:
@@ -46,15 +63,17 @@ def _previous_run(con: sqlite3.Connection, year: int, rubric: str) -> PreviousRu
     if found is None:
         return None
     run_id, started = found
-    files = dict(con.execute("SELECT f.path, f.sha256 FROM run_files rf JOIN files f ON f.id = rf.file_id "
-                             "WHERE rf.run_id = ?", (run_id,)).fetchall())
-    units, unit_files = {}, {}
-    for key, status, file in con.execute("SELECT unit_key, status, file FROM unit_results WHERE run_id = ?",
-                                         (run_id,)):
+    files = {_path_out(path): sha for path, sha in con.execute(
+        "SELECT f.path, f.sha256 FROM run_files rf JOIN files f ON f.id = rf.file_id WHERE rf.run_id = ?", (run_id,))}
+    units, unit_files, names = {}, {}, {}
+    for key, status, file, code, name in con.execute(
+            "SELECT unit_key, status, file, unit_code, unit_name FROM unit_results WHERE run_id = ?", (run_id,)):
         units[key] = status
+        names[key] = f"{code} {name}".strip()
         if file:
-            unit_files[key] = file
-    return PreviousRun(run_id=run_id, started_at=started, files=files, units=units, unit_files=unit_files)
+            unit_files[key] = _path_out(file)
+    return PreviousRun(run_id=run_id, started_at=started, files=files, units=units, unit_files=unit_files,
+                       names=names)
 
 
 def record_run(path: Path, validity: Validity, run: RunRecord, timeout: float = DEFAULT_TIMEOUT) -> int:
@@ -62,10 +81,10 @@ def record_run(path: Path, validity: Validity, run: RunRecord, timeout: float = 
     with open_register(path, validity, write=True, timeout=timeout) as con:
         cursor = con.execute(
             "INSERT INTO runs (started_at, finished_at, year, rubric, tier, input_dir, options, files, units, valid, "
-            "to_fix, missing, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run.started_at, run.finished_at, run.year, run.rubric, run.tier, run.input_dir, run.options,
+            "to_fix, missing, covered, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run.started_at, run.finished_at, run.year, run.rubric, run.tier, _path_in(run.input_dir), run.options,
              len(run.files), len(run.units), _count(run.units, "valid"), _count(run.units, "to_fix"),
-             _count(run.units, "missing"), run.tool_version))
+             _count(run.units, "missing"), _count(run.units, "covered"), run.tool_version))
         run_id = int(cursor.lastrowid or 0)
         for f in run.files:
             con.execute(
@@ -73,18 +92,18 @@ def record_run(path: Path, validity: Validity, run: RunRecord, timeout: float = 
                 "last_outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (year, rubric, path, sha256) DO UPDATE SET last_seen = excluded.last_seen, "
                 "last_run = excluded.last_run, last_outcome = excluded.last_outcome",
-                (run.year, run.rubric, f.rel, f.sha256, f.size, run.started_at, run.started_at, run_id, run_id,
-                 f.outcome))
+                (run.year, run.rubric, _path_in(f.rel), f.sha256, f.size, run.started_at, run.started_at, run_id,
+                 run_id, f.outcome))
             file_id = con.execute("SELECT id FROM files WHERE year = ? AND rubric = ? AND path = ? AND sha256 = ?",
-                                  (run.year, run.rubric, f.rel, f.sha256)).fetchone()[0]
+                                  (run.year, run.rubric, _path_in(f.rel), f.sha256)).fetchone()[0]
             con.execute("INSERT OR REPLACE INTO run_files (run_id, file_id, outcome, unit_key) VALUES (?, ?, ?, ?)",
                         (run_id, file_id, f.outcome, f.unit_key))
         con.executemany(
             "INSERT OR REPLACE INTO unit_results (run_id, unit_key, unit_code, unit_name, unit_group, status, file, "
             "self_result, final_result, final_rank, finality, unmet, scores) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, u.key, u.code, u.name, u.group, u.status, u.file, u.self_result, u.final_result, u.final_rank,
-              u.finality, u.unmet, u.scores) for u in run.units])
+            [(run_id, u.key, u.code, u.name, u.group, u.status, _path_in(u.file), u.self_result, u.final_result,
+              u.final_rank, u.finality, u.unmet, u.scores) for u in run.units])
     return run_id
 
 
@@ -163,5 +182,5 @@ def season_results(path: Path, validity: Validity, year: int, rubric: str,
         rows = con.execute(
             "SELECT unit_key, unit_code, unit_name, unit_group, status, file, self_result, final_result, final_rank, "
             "finality, unmet, scores FROM unit_results WHERE run_id = ? ORDER BY rowid", (found[0],)).fetchall()
-    return found[0], tuple(UnitRecord(*row) for row in rows)
+    return found[0], tuple(UnitRecord(*row[:5], _path_out(row[5]), *row[6:]) for row in rows)
 

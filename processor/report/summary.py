@@ -342,7 +342,8 @@ def _changes(result: BatchResult, units: list[UnitRow], files: list[FileRow], te
     present = {f.rel for f in files}
     for rel, sha in sorted(previous.files.items()):
         if rel not in present:
-            out.append(Change(ChangeKind.FILE_GONE, label_of_key.get(owner_before.get(rel, ""), ""), rel,
+            owner = owner_before.get(rel, "")
+            out.append(Change(ChangeKind.FILE_GONE, label_of_key.get(owner) or previous.names.get(owner, ""), rel,
                               ct["file_code"].format(ma=file_code(sha)), ct["file_gone"]))
     unit_changes: dict[ChangeKind, list[Change]] = {k: [] for k in
                                                     (ChangeKind.BECAME_VALID, ChangeKind.BECAME_TO_FIX,
@@ -361,6 +362,14 @@ def _changes(result: BatchResult, units: list[UnitRow], files: list[FileRow], te
         elif not row.file and key in previous.unit_files:
             unit_changes[ChangeKind.LOST_FILE].append(
                 Change(ChangeKind.LOST_FILE, label, previous.unit_files[key], before_label, row.status_label))
+    # a unit known only from its file last time, and whose file is gone now, is no row of this run
+    now = {key_of(u.unit) for u in result.resolution.units}
+    for key, rel in sorted(previous.unit_files.items()):
+        if key not in now:
+            before = previous.units.get(key, "")
+            unit_changes[ChangeKind.LOST_FILE].append(Change(
+                ChangeKind.LOST_FILE, previous.names.get(key, key), rel, status_label.get(before, before),
+                ct["not_in_run"]))
     return (*out, *(c for changes in unit_changes.values() for c in changes))
 
 
