@@ -125,6 +125,16 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class IssueRecord:
+    severity: str  # Severity value
+    code: str
+    file: str
+    sheet: str
+    cell: str
+    message: str
+
+
+@dataclass(frozen=True)
 class UnitRecord:
     key: str
     code: str
@@ -138,6 +148,9 @@ class UnitRecord:
     finality: str
     unmet: str  # "TC2.CT4, TC3.CT1", or the TT22 scores' summary
     scores: str  # JSON of the verified scores (TT22), "{}" otherwise
+    page: str = ""  # its page in html/ ("SNV.html")
+    email: str = ""  # the roster's address
+    issues: tuple[IssueRecord, ...] = ()  # the findings about its counting file, errors first
 
 
 @dataclass(frozen=True)
@@ -154,3 +167,30 @@ class RunRecord:
     files: tuple[FileRecord, ...]
     units: tuple[UnitRecord, ...]
     tool_version: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A message sent; its key (a digest of kind, unit, recipients, subject, body and
+    attachments) is what makes a second run not send it again."""
+
+    message_key: str
+    kind: str  # invite, remind, fix, reply
+    year: int
+    unit_key: str
+    recipients: str  # comma-separated addresses
+    subject: str
+    sent_at: str  # ISO time
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A spreadsheet attachment collect saved into the input folder, and the message it came in."""
+
+    path: str  # relative to the input folder, as the batch will see it (FoundFile.rel)
+    sha256: str
+    sender: str  # the address in From
+    received: str  # ISO time the message arrived (its Date, else the server's arrival time); "" unknown
+    subject: str
+    message_id: str
+    source: str  # "imap" or "eml"

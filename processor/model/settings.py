@@ -75,6 +75,7 @@ class Settings:
     instructions_dont: tuple[str, ...]
     instructions_submit: tuple[str, ...]
     tier: str = "tinh"  # cap_danh_gia: the tier this office evaluates (tinh for a Sở, huyen)
+    mail: MailSettings = field(default_factory=lambda: MailSettings())  # thu: SMTP and IMAP
     documents: DocumentSettings = field(default_factory=DocumentSettings)  # van_ban
 
     def deadline_for(self, year: int, season: Season | None = None) -> date:
@@ -104,6 +105,82 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"Tệp cấu hình {path} không đọc được: {exc}") from None
 
 
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """One mail server of the department's mailbox (config block thu.smtp / thu.imap)."""
+
+    host: str = ""
+    port: int = 0
+    security: str = "starttls"  # starttls | ssl | none
+    user: str = ""
+    sender: str = ""  # smtp: the From address ("Tên <địa chỉ>"); imap: unused
+    folder: str = "INBOX"  # imap: the folder read
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp: MailServer = MailServer(port=587)
+    imap: MailServer = MailServer(port=993, security="ssl")
+    pace_seconds: float = 2.0  # between two messages sent
+
+
+def _merge_mail(base: dict[str, Any], mine: Any) -> Any:
+    """The department's thu block over the defaults, key by key and server by server."""
+    if not isinstance(mine, dict):
+        return mine  # refused by mail_settings with its message
+    merged = {**base, **mine}
+    for server in ("smtp", "imap"):
+        if isinstance(mine.get(server), dict):
+            merged[server] = {**(base.get(server) or {}), **mine[server]}
+    return merged
+
+
+def mail_settings(raw: Any, origin: Path | None) -> MailSettings:
+    """The thu block, checked: a wrong port or security is refused when the settings load."""
+    where = f" trong {origin}" if origin else ""
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Khoá thu{where} phải là một bảng khoá–giá trị.")
+    servers = {}
+    for name, default_port, default_security in (("smtp", 587, "starttls"), ("imap", 993, "ssl")):
+        block = raw.get(name) or {}
+        if not isinstance(block, dict):
+            raise ConfigError(f"Khoá thu.{name}{where} phải là một bảng khoá–giá trị.")
+        allowed = {"host", "port", "security", "user", "from", "folder"}
+        unknown = sorted(set(block) - allowed)
+        if unknown:
+            raise ConfigError(f"Khoá thu.{name}{where} có khoá không dùng được: {', '.join(unknown)}. Các khoá hợp lệ: "
+                              f"{', '.join(sorted(allowed))}.")
+        security = str(block.get("security") or default_security).strip().lower()
+        if security not in SECURITY:
+            raise ConfigError(f"thu.{name}.security '{security}'{where} không hợp lệ; chọn một trong: "
+                              f"{', '.join(SECURITY)}.")
+        try:
+            port = int(block.get("port") or default_port)
+        except (TypeError, ValueError):
+            port = -1
+        if not 0 < port < 65536:
+            raise ConfigError(f"thu.{name}.port '{block.get('port')}'{where} không phải cổng hợp lệ (1 đến 65535).")
+        servers[name] = MailServer(host=str(block.get("host") or "").strip(), port=port, security=security,
+                                   user=str(block.get("user") or "").strip(),
+                                   sender=str(block.get("from") or "").strip(),
+                                   folder=str(block.get("folder") or "INBOX").strip())
+    try:
+        pace = float(raw.get("nhip_gui", 2))
+    except (TypeError, ValueError):
+        pace = -1.0
+    if pace < 0:
+        raise ConfigError(f"thu.nhip_gui '{raw.get('nhip_gui')}'{where} phải là số giây không âm.")
+    return MailSettings(smtp=servers["smtp"], imap=servers["imap"], pace_seconds=pace)
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults from processor/config/default.yaml, overridden key by key by the user's file."""
     data = dict(read_yaml(DEFAULT_CONFIG))
@@ -118,8 +195,10 @@ def load_settings(path: Path | None = None) -> Settings:
                 f"Các khoá hợp lệ: {', '.join(sorted(data))}."
             )
         documents = _merge_documents(data.get("van_ban"), override.get("van_ban"), path)
+        mail = _merge_mail(data.get("thu") or {}, override.get("thu", {}))
         data.update(override)
         data["van_ban"] = documents
+        data["thu"] = mail
     raw_deadline = str(data.get("deadline") or "").strip()
     deadline = parse_vn_date(raw_deadline) if raw_deadline else None
     if raw_deadline and deadline is None:
@@ -144,6 +223,7 @@ def load_settings(path: Path | None = None) -> Settings:
         instructions_submit=tuple(map(str, instructions.get("submit", ()))),
         tier=tier,
         documents=documents,
+        mail=mail_settings(data.get("thu"), path),
     )
 
 

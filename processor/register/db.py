@@ -19,7 +19,7 @@ from processor.model.errors import DvhtError
 from processor.system.oserrors import describe
 
 APPLICATION = "dvht"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_TIMEOUT = 30.0  # seconds a run waits for another run's write to finish
 
 Validity = Callable[[str], int | None]  # rubric id -> validity years (None: a rubric without validity)
@@ -84,6 +84,27 @@ def _script(con: sqlite3.Connection, sql: str) -> None:
             con.execute(statement)
 
 
+_V3 = """
+ALTER TABLE unit_results ADD COLUMN page TEXT NOT NULL DEFAULT '';
+ALTER TABLE unit_results ADD COLUMN email TEXT NOT NULL DEFAULT '';
+CREATE TABLE unit_issues (
+    run_id INTEGER NOT NULL REFERENCES runs(id), unit_key TEXT NOT NULL, seq INTEGER NOT NULL,
+    severity TEXT NOT NULL, code TEXT NOT NULL, file TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (run_id, unit_key, seq)
+);
+CREATE TABLE mail_sent (
+    id INTEGER PRIMARY KEY, message_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, year INTEGER NOT NULL,
+    unit_key TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL, sent_at TEXT NOT NULL
+);
+CREATE TABLE arrivals (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, sender TEXT NOT NULL, received TEXT,
+    subject TEXT NOT NULL, message_id TEXT NOT NULL, source TEXT NOT NULL, saved_at TEXT NOT NULL,
+    UNIQUE (sha256, message_id)
+);
+"""
+
+
 def _to_v1(con: sqlite3.Connection, validity: Validity) -> None:
     _script(con, _V1)
     con.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
@@ -101,7 +122,13 @@ def _to_v2(con: sqlite3.Connection, validity: Validity) -> None:
                         (years, rubric))
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection, Validity], None], ...] = (_to_v1, _to_v2)  # version n-1 -> n
+def _to_v3(con: sqlite3.Connection, validity: Validity) -> None:
+    """Version 3 keeps what the mail needs: each unit's issues and page per run, its address,
+    the messages sent (never twice), and the arrival of every collected attachment."""
+    _script(con, _V3)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection, Validity], None], ...] = (_to_v1, _to_v2, _to_v3)  # n-1 -> n
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:

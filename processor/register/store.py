@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from processor.model.register import PreviousRun, Recognition, RegisterView, RunRecord, UnitRecord
+from processor.model.register import (
+    Arrival,
+    IssueRecord,
+    PreviousRun,
+    Recognition,
+    RegisterView,
+    RunRecord,
+    SentRecord,
+    UnitRecord,
+)
 from processor.register.db import DEFAULT_TIMEOUT, RegisterError, Validity, open_register
 
 _RECOGNITION_COLUMNS = ("unit_code, unit_name, year, rubric, level, class, decision, decision_date, valid_through, "
@@ -100,10 +109,15 @@ def record_run(path: Path, validity: Validity, run: RunRecord, timeout: float = 
                         (run_id, file_id, f.outcome, f.unit_key))
         con.executemany(
             "INSERT OR REPLACE INTO unit_results (run_id, unit_key, unit_code, unit_name, unit_group, status, file, "
-            "self_result, final_result, final_rank, finality, unmet, scores) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "self_result, final_result, final_rank, finality, unmet, scores, page, email) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(run_id, u.key, u.code, u.name, u.group, u.status, _path_in(u.file), u.self_result, u.final_result,
-              u.final_rank, u.finality, u.unmet, u.scores) for u in run.units])
+              u.final_rank, u.finality, u.unmet, u.scores, u.page, u.email) for u in run.units])
+        con.executemany(
+            "INSERT OR REPLACE INTO unit_issues (run_id, unit_key, seq, severity, code, file, sheet, cell, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, u.key, n, i.severity, i.code, _path_in(i.file), i.sheet, i.cell, i.message)
+             for u in run.units for n, i in enumerate(u.issues)])
     return run_id
 
 
@@ -181,6 +195,52 @@ def season_results(path: Path, validity: Validity, year: int, rubric: str,
                                 f"(bộ tiêu chí {rubric}); hãy chạy lệnh process của đợt này trước.")
         rows = con.execute(
             "SELECT unit_key, unit_code, unit_name, unit_group, status, file, self_result, final_result, final_rank, "
-            "finality, unmet, scores FROM unit_results WHERE run_id = ? ORDER BY rowid", (found[0],)).fetchall()
-    return found[0], tuple(UnitRecord(*row[:5], _path_out(row[5]), *row[6:]) for row in rows)
+            "finality, unmet, scores, page, email FROM unit_results WHERE run_id = ? ORDER BY rowid",
+            (found[0],)).fetchall()
+        issues: dict[str, list[IssueRecord]] = {}
+        for key, severity, code, file, sheet, cell, message in con.execute(
+                "SELECT unit_key, severity, code, file, sheet, cell, message FROM unit_issues WHERE run_id = ? "
+                "ORDER BY unit_key, seq", (found[0],)):
+            issues.setdefault(key, []).append(IssueRecord(severity, code, _path_out(file), sheet, cell, message))
+    return found[0], tuple(UnitRecord(*row[:5], _path_out(row[5]), *row[6:], issues=tuple(issues.get(row[0], ())))
+                           for row in rows)
+
+
+def sent_keys(path: Path, validity: Validity, timeout: float = DEFAULT_TIMEOUT) -> frozenset[str]:
+    """The keys of every message already sent (a second run sends none of them again)."""
+    if not path.exists():
+        return frozenset()
+    with open_register(path, validity, timeout=timeout) as con:
+        return frozenset(row[0] for row in con.execute("SELECT message_key FROM mail_sent"))
+
+
+def record_sent(path: Path, validity: Validity, sent: SentRecord, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """One message sent, recorded as soon as the server took it (a crash later never resends it)."""
+    with open_register(path, validity, write=True, timeout=timeout) as con:
+        con.execute("INSERT OR REPLACE INTO mail_sent (message_key, kind, year, unit_key, recipients, subject, "
+                    "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)", (sent.message_key, sent.kind, sent.year, sent.unit_key,
+                                                     sent.recipients, sent.subject, sent.sent_at))
+
+
+def record_arrivals(path: Path, validity: Validity, arrivals: Iterable[Arrival], saved_at: str,
+                    timeout: float = DEFAULT_TIMEOUT) -> None:
+    with open_register(path, validity, write=True, timeout=timeout) as con:
+        con.executemany(
+            "INSERT OR IGNORE INTO arrivals (path, sha256, sender, received, subject, message_id, source, saved_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(_path_in(a.path), a.sha256, a.sender, a.received or None, a.subject, a.message_id, a.source, saved_at)
+             for a in arrivals])
+
+
+def load_arrivals(path: Path, validity: Validity, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Arrival]:
+    """Every collected attachment by its SHA-256 (the earliest arrival of the same bytes)."""
+    if not path.exists():
+        return {}
+    with open_register(path, validity, timeout=timeout) as con:
+        found: dict[str, Arrival] = {}
+        for row in con.execute("SELECT path, sha256, sender, received, subject, message_id, source FROM arrivals "
+                               "ORDER BY received IS NULL, received, id"):
+            arrival = Arrival(_path_out(row[0]), row[1], row[2], row[3] or "", row[4], row[5], row[6])
+            found.setdefault(arrival.sha256, arrival)
+        return found
 
