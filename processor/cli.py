@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
     _register_options(rr)
 
+    _collect_parser(sub, common)
+
     d = sub.add_parser("demo", help="chạy thử trên dữ liệu mẫu có sẵn", parents=[common],
                        description="Tạo bộ hồ sơ mẫu (các đơn vị cấp tỉnh, có lỗi thường gặp) rồi chạy tổng hợp: "
                        "năm 2025 theo Thông tư 24/2023, hoặc --year 2021 theo Thông tư 22/2020.")
@@ -173,6 +175,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--year", type=_year, metavar="NĂM",
                    help="năm của bộ hồ sơ mẫu: 2025 (Thông tư 24/2023, mặc định) hoặc 2021 (Thông tư 22/2020)")
     return parser
+
+
+def _collect_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    c = sub.add_parser("collect", aliases=["thu-ve"], help="lấy các tệp Excel đơn vị gửi về qua thư vào thư mục hồ sơ",
+                       parents=[common],
+                       description="Đọc thư trả lời của các đơn vị từ hộp thư IMAP của Sở (chỉ đọc, không xoá, không "
+                       "chuyển, không đánh dấu đã đọc) hoặc từ một thư mục các tệp .eml đã lưu; lưu các tệp sổ tính "
+                       "đính kèm vào thư mục hồ sơ, không ghi đè tệp nào, và ghi người gửi, ngày gửi, tiêu đề vào cơ "
+                       "sở dữ liệu để lệnh process xét đúng hạn theo ngày nhận thư.")
+    c.add_argument("--year", type=_year, metavar="NĂM", required=True, help="năm đánh giá của đợt")
+    c.add_argument("--roster", type=Path, metavar="TỆP", required=True, help="danh sách đơn vị (.csv hoặc .xlsx)")
+    c.add_argument("--imap", action="store_true",
+                   help="đọc hộp thư IMAP trong cấu hình (thu.imap); mật khẩu lấy từ biến môi trường "
+                   "DVHT_IMAP_PASSWORD hoặc được hỏi khi chạy")
+    c.add_argument("--eml-dir", type=Path, metavar="THƯ_MỤC", dest="eml_dir",
+                   help="thư mục các thư đã lưu thành tệp .eml (cả thư mục con)")
+    c.add_argument("--to", type=Path, metavar="THƯ_MỤC_HỒ_SƠ", required=True, dest="to_dir",
+                   help="thư mục hồ sơ mà lệnh process đọc")
+    _register_options(c)
+    c.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (khối thu.imap)")
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
@@ -520,4 +542,52 @@ def _register_record(args: argparse.Namespace, db: Path, out: TextIO) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo, "register": _cmd_register}
+def _cmd_collect(args: argparse.Namespace, out: TextIO) -> int:
+    """Usage checked before the mailbox is opened; the register written once, after every file is saved."""
+    import os
+
+    from processor.intake.collect import collect, summary_lines
+    from processor.intake.mailbox import read_eml_dir, read_imap
+    from processor.intake.roster import load_roster
+    from processor.model.batch import Limits
+    from processor.model.settings import load_settings
+    from processor.pipeline import validity_years
+    from processor.register.store import record_arrivals
+    from processor.report.console import safe_line
+
+    if args.imap == (args.eml_dir is not None):
+        raise UsageError("chọn một trong hai: --imap (hộp thư trong cấu hình) hoặc --eml-dir THƯ_MỤC")
+    if not args.to_dir.is_dir():
+        raise UsageError(f"không tìm thấy thư mục hồ sơ {args.to_dir}")
+    if not args.roster.is_file():
+        raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    if args.eml_dir is not None and not args.eml_dir.is_dir():
+        raise UsageError(f"không tìm thấy thư mục thư {args.eml_dir}")
+    settings = load_settings(args.config)
+    server = settings.mail.imap
+    if args.imap and not server.configured:
+        raise UsageError("--imap: chưa cấu hình máy chủ thư đến (thu.imap.host) trong tệp cấu hình")
+    db = args.db or args.out / "du_lieu" / "dvht.sqlite"
+    _check_db(args.to_dir, db, args.out, args.year)
+    _open_register_early(db)
+    load_roster(args.roster)  # a roster that cannot be read stops the run before the mailbox is opened
+    if args.imap:
+        password = os.environ.get("DVHT_IMAP_PASSWORD")
+        if password is None:
+            import getpass
+
+            password = getpass.getpass(f"Mật khẩu hộp thư {server.user} trên {server.host}: ")
+        raws = read_imap(server, password)
+    else:
+        raws = read_eml_dir(args.eml_dir)
+    result = collect(raws, args.to_dir, Limits())
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    if result.saved or result.known:
+        record_arrivals(db, validity_years, [*result.saved, *result.known], stamp)
+    for line in summary_lines(result):
+        print(safe_line(line), file=out)
+    return EXIT_OK
+
+
+_COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo, "register": _cmd_register,
+             "collect": _cmd_collect, "thu-ve": _cmd_collect}

@@ -29,7 +29,7 @@ from processor.model.level_layout import LevelLayout, build_level_layout
 from processor.model.levels import LevelRubric
 from processor.model.records import FileResult, UnitResult
 from processor.model.rubric import load_rubric
-from processor.register.store import load_view
+from processor.register.store import load_arrivals, load_view
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
@@ -52,7 +52,10 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     clock = time.perf_counter()
     rubric = options.rubric
     layout = build_level_layout(rubric, options.tier) if rubric.kind == "levels" else build_layout(rubric)
-    resolution = resolve(results, list(options.roster), layout)
+    # The messages collect saved files from: arrival dates for lateness, senders for matching.
+    by_sha = load_arrivals(options.register_file, validity_years)
+    arrivals = {f.rel: by_sha[f.sha256] for f in results if f.sha256 in by_sha}
+    resolution = resolve(results, list(options.roster), layout, {rel: a.sender for rel, a in arrivals.items()})
     # The council's workbook: its choice of file first, since the judgement is of that file.
     council_layout = build_council_layout(rubric)
     path = council_path(options.council_dir, council_layout, options.year)
@@ -75,7 +78,8 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     timings["resolve_score"] = time.perf_counter() - clock
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,
-                       council_layout=council_layout, council_path=path, register=view, standings=standings)
+                       council_layout=council_layout, council_path=path, register=view, standings=standings,
+                       arrivals=arrivals)
 
 
 def _with_updated(files: tuple[FileResult, ...], units: list[UnitResult]) -> tuple[FileResult, ...]:

@@ -11,6 +11,7 @@ disappears silently and a department can see why.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
@@ -36,9 +37,14 @@ _NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key
 
 
 
-def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelLayout) -> Resolution:
+def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelLayout,
+            senders: dict[str, str] | None = None) -> Resolution:
+    """senders: rel path -> the address that mailed the file (collect), to match a file
+    without a code whose name fits no roster unit."""
     by_code = {u.code.casefold(): u for u in roster}
     by_name = _name_index(roster)
+    by_email = _email_index(roster)
+    senders = senders or {}
     attributed: dict[str, list[FileResult]] = defaultdict(list)
     units: dict[str, Unit] = {u.code.casefold(): u for u in roster}
     extra_units: dict[str, Unit] = {}
@@ -53,6 +59,9 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelL
             outcome[result.rel] = Outcome.SKIPPED if own else Outcome.UNREADABLE
             continue
         unit, extra_issues = _match(result, by_code, by_name, roster, layout)
+        if unit is None and not result.code and [i.code for i in extra_issues] == ["name-not-in-roster"]:
+            unit, extra_issues = _by_sender(result, by_email.get(senders.get(result.rel, "").casefold(), []),
+                                            senders.get(result.rel, ""), layout, extra_issues)
         if unit is None:
             if any(i.code == "name-ambiguous" for i in extra_issues):
                 # its own entry: credited to nobody, and never superseding a namesake's file
@@ -171,6 +180,27 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
         suggestions = _listing([u for key in near for u in loose[key]]) if near else wording("report")["no_suggestion"]
         issues.append(make_issue("name-not-in-roster", *where, gia_tri=result.name, goi_y=suggestions))
     return None, issues
+
+
+def _email_index(roster: list[Unit]) -> dict[str, list[Unit]]:
+    """Address (without case) -> the roster units that list it in their Email cell (several
+    addresses separated by commas, semicolons or spaces)."""
+    index: dict[str, list[Unit]] = defaultdict(list)
+    for unit in roster:
+        for address in {a.casefold() for a in re.split(r"[,;\s]+", unit.email) if "@" in a}:
+            index[address].append(unit)
+    return dict(index)
+
+
+def _by_sender(result: FileResult, units: list[Unit], sender: str, layout: Layout | LevelLayout,
+               issues: list[Issue]) -> tuple[Unit | None, list[Issue]]:
+    """The unit whose roster address sent the file, only when that address is one unit's
+    alone: a shared address (a district office mailing for several) proves nothing."""
+    if len(units) != 1:
+        return None, issues
+    cell = layout.identity["ten_don_vi"]
+    return units[0], [make_issue("matched-by-sender", result.rel, cell.sheet, cell.a1, gia_tri=result.name,
+                                 email=sender.casefold(), ma=units[0].code, ten=units[0].name)]
 
 
 def _kind_against_roster(result: FileResult, unit: Unit | None, layout: Layout | LevelLayout) -> list[Issue]:

@@ -18,7 +18,7 @@ from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Verdict
 from processor.model.records import FileResult, FoundFile, Resolution, Unit
-from processor.model.register import RegisterView, UnitStanding
+from processor.model.register import Arrival, RegisterView, UnitStanding
 from processor.model.rubric import AnyRubric
 from processor.model.settings import DocumentSettings
 from processor.text.dates import run_date
@@ -88,6 +88,7 @@ class BatchResult:
     council_path: Path | None = None  # the council workbook this run read (and updates)
     register: RegisterView | None = None  # what the register knew before this run (recognitions, previous run)
     standings: dict[int, UnitStanding] = field(default_factory=dict)  # per unit position: history and coverage
+    arrivals: dict[str, Arrival] = field(default_factory=dict)  # rel path -> the message it came in (collect)
 
     @property
     def files_by_rel(self) -> dict[str, FileResult]:

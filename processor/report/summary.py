@@ -20,9 +20,10 @@ from processor.model.issues import Issue
 from processor.model.level_layout import LevelLayout
 from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind, Verdict, denominator_of
 from processor.model.records import FileResult, LevelEntries, Resolution, usable_report_date
-from processor.model.register import Change, ChangeKind, Coverage, Recognition, UnitStanding, key_of
+from processor.model.register import Arrival, Change, ChangeKind, Coverage, Recognition, UnitStanding, key_of
 from processor.model.rubric import AnyRubric, Criterion
 from processor.model.statuses import Outcome, Status
+from processor.text.dates import format_vn_moment
 from processor.text.normalise import display_path
 from processor.text.numbers import percent
 from processor.text.wording import report_texts, wording
@@ -184,7 +185,7 @@ def summarise(result: BatchResult) -> Summary:
             class_label=str(row[CLASS]),
             errors=sub.errors if sub else 0, warnings=sub.warnings if sub else 0,
             report_date=report_date,
-            on_time=_on_time(sub, deadline),
+            on_time=_on_time(sub, deadline, result.arrivals),
             file=sub.rel if sub else "", in_roster=u.in_roster,
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),
@@ -249,6 +250,8 @@ def _files_and_issues(result: BatchResult, units: list[UnitRow], texts: dict
             note = "; ".join(i.message for i in fr.issues if i.is_error or outcome == Outcome.SKIPPED)[:500]
         else:
             note = _choice_note(result.resolution, found.rel, texts["choice"])
+        if found.rel in result.arrivals:
+            note = "; ".join(n for n in (arrival_note(result.arrivals[found.rel]), note) if n)
         file_rows.append(FileRow(found.rel, fr.size, fr.sha256, result.resolution.unit_of_file.get(found.rel, ""),
                                  outcome, outcome_labels[outcome], note))
 
@@ -442,10 +445,23 @@ def _final_counts(result: BatchResult, units: list[UnitRow], groups: tuple[str, 
     return FinalCounts(labels=labels, by_group=by_group)
 
 
-def _on_time(sub: FileResult | None, deadline: date | None) -> bool | None:
-    """Unknown without a deadline or a plausible report date: a 1900 date is not on time."""
+def _on_time(sub: FileResult | None, deadline: date | None, arrivals: dict[str, Arrival]) -> bool | None:
+    """By the day the message arrived when collect saved the file (the date of its time as
+    the message gives it), else by the report date the unit typed; unknown without a
+    deadline or a plausible date: a 1900 date is not on time."""
+    arrival = arrivals.get(sub.rel) if sub else None
+    if arrival is not None and arrival.received and deadline is not None:
+        return datetime.fromisoformat(arrival.received).date() <= deadline
     report_date = usable_report_date(sub) if sub else None
     return None if (report_date is None or deadline is None) else report_date <= deadline
+
+
+def arrival_note(arrival: Arrival) -> str:
+    """Beside a file collect saved: who sent it, and when."""
+    texts = report_texts()["arrival"]
+    when = format_vn_moment(arrival.received)
+    note = texts["note"].format(nguoi_gui=arrival.sender or texts["no_sender"])
+    return note + texts["at"].format(luc=when) if when else note
 
 
 def _choice_note(resolution: Resolution, rel: str, texts: dict) -> str:
@@ -480,7 +496,7 @@ def _summarise_levels(result: BatchResult, rubric: LevelRubric, texts: dict) -> 
             contact=u.unit.contact, status=u.status, status_label=texts["status"][u.status],
             scores={}, class_label="",
             errors=sub.errors if sub else 0, warnings=sub.warnings if sub else 0,
-            report_date=sub.report_date if sub else None, on_time=_on_time(sub, deadline),
+            report_date=sub.report_date if sub else None, on_time=_on_time(sub, deadline, result.arrivals),
             file=sub.rel if sub else "", in_roster=u.in_roster,
             issues=tuple(sorted(sub.issues, key=lambda x: 0 if x.is_error else 1)) if sub else (),
             submission=sub, superseded=tuple(s.rel for s in u.superseded),

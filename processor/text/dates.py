@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 _VN = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -48,3 +48,16 @@ def run_date() -> date:
     """The day of the run, read from the clock in this one place so that a later option
     (or a test) can fix it for a whole batch; report dates after it are implausible."""
     return date.today()
+
+
+def format_vn_moment(iso: str) -> str:
+    """An ISO time with its offset as an official reads it: "09:15 ngày 10/01/2026 (UTC+0700)";
+    "" for an empty or unreadable one."""
+    try:
+        moment = datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return ""
+    offset = f"{moment:%z}" or "không rõ múi giờ"
+    return f"{moment:%H:%M ngày %d/%m/%Y} (UTC{offset})".replace("(UTC+0000)", "(UTC)")
