@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                          parents=[common],
                          description="Nhập quyết định công nhận các năm trước. Tệp có các cột Mã đơn vị hoặc Tên "
                          "đơn vị, Năm, Mức độ (từ năm 2024) hoặc Xếp loại (đến năm 2023), Số quyết định, Ngày quyết "
-                         "định. Có lỗi ở dòng nào thì không nhập dòng nào.")
+                         "định. Chỉ cần một dòng có lỗi thì không dòng nào được nhập.")
     ri.add_argument("file", type=Path, metavar="TỆP", help="tệp quyết định (.csv hoặc .xlsx)")
     ri.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị, để khớp tên đơn vị với mã")
     _register_options(ri)
@@ -377,10 +377,12 @@ def _check_review_dir(input_dir: Path, review_dir: Path, out_dir: Path, year: in
 
 
 def _open_register_early(db: Path) -> None:
-    """A register that is not ours, or from a newer version, stops the run before it reads anything."""
+    """A register that is not ours, from a newer version, or that this user cannot write, stops
+    the run before it reads anything (not after it has published its reports)."""
     from processor.pipeline import validity_years
-    from processor.register.db import open_register
+    from processor.register.db import check_writable, open_register
 
+    check_writable(db)
     if db.exists():
         with open_register(db, validity_years):
             pass
@@ -468,9 +470,10 @@ def _register_import(args: argparse.Namespace, db: Path, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _conflicts(conflicts: list) -> str:  # type: ignore[type-arg]
-    first = "; ".join(f"{new.unit_code or new.unit_name} năm {new.year}: cơ sở dữ liệu đã ghi {_said(old)}, tệp ghi "
-                      f"{_said(new)}" for new, old in conflicts[:3])
+def _conflicts(conflicts: list, source: str = "tệp") -> str:  # type: ignore[type-arg]
+    """source: who says the new decision, the imported file ("tệp") or the command ("lệnh này")."""
+    first = "; ".join(f"{new.unit_code or new.unit_name} năm {new.year}: cơ sở dữ liệu đã ghi {_said(old)}, {source} "
+                      f"ghi {_said(new)}" for new, old in conflicts[:3])
     more = f" và {len(conflicts) - 3} trường hợp khác" if len(conflicts) > 3 else ""
     return f"không ghi gì vì {len(conflicts)} quyết định khác với cơ sở dữ liệu: {first}{more}"
 
@@ -513,7 +516,7 @@ def _register_record(args: argparse.Namespace, db: Path, out: TextIO) -> int:
                for u in recommended if u.code.casefold() not in left_out]
     stored = store_recognitions(db, validity_years, granted, datetime.now().astimezone().isoformat(timespec="seconds"))
     if stored.conflicts:
-        raise UsageError(_conflicts(list(stored.conflicts)))
+        raise UsageError(_conflicts(list(stored.conflicts), "lệnh này"))
     print(f"Đã ghi quyết định {args.decision.strip()} ngày {format_vn_date(args.date)}: {len(stored.added)} đơn vị "
           f"được công nhận năm {args.year}" + (f", {len(stored.unchanged)} đã ghi từ trước" if stored.unchanged else "")
           + (f"; không công nhận: {', '.join(args.excluded)}" if args.excluded else ""), file=out)
