@@ -276,6 +276,7 @@ def _kind_reader(rubric: AnyRubric, tier: str) -> Callable[[str], str | None]:
 def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     from processor.intake.roster import load_roster
     from processor.model.settings import load_settings
+    from processor.register.db import check_writable
     from processor.report.publish import check_output, output_lock
     from processor.text.dates import parse_vn_date
 
@@ -298,7 +299,8 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     db = args.db or args.out / "du_lieu" / "dvht.sqlite"
     _check_db(args.input_dir, db, args.out, year)
     _open_register_early(db)
-    with output_lock(args.out) as lock:
+    with output_lock(args.out) as lock:  # an output folder that cannot be written is said first
+        check_writable(db)  # nor a register this user cannot write: it would fail after publishing
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
                           settings, settings.tier, args.review_dir, args.db)
     return code if args.strict else EXIT_OK
@@ -377,12 +379,10 @@ def _check_review_dir(input_dir: Path, review_dir: Path, out_dir: Path, year: in
 
 
 def _open_register_early(db: Path) -> None:
-    """A register that is not ours, from a newer version, or that this user cannot write, stops
-    the run before it reads anything (not after it has published its reports)."""
+    """A register that is not ours, or from a newer version, stops the run before it reads anything."""
     from processor.pipeline import validity_years
-    from processor.register.db import check_writable, open_register
+    from processor.register.db import open_register
 
-    check_writable(db)
     if db.exists():
         with open_register(db, validity_years):
             pass
