@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                          parents=[common],
                          description="Nhập quyết định công nhận các năm trước. Tệp có các cột Mã đơn vị hoặc Tên "
                          "đơn vị, Năm, Mức độ (từ năm 2024) hoặc Xếp loại (đến năm 2023), Số quyết định, Ngày quyết "
-                         "định. Có lỗi ở dòng nào thì không nhập dòng nào.")
+                         "định. Chỉ cần một dòng có lỗi thì không dòng nào được nhập.")
     ri.add_argument("file", type=Path, metavar="TỆP", help="tệp quyết định (.csv hoặc .xlsx)")
     ri.add_argument("--roster", type=Path, metavar="TỆP", help="danh sách đơn vị, để khớp tên đơn vị với mã")
     _register_options(ri)
@@ -298,6 +298,7 @@ def _kind_reader(rubric: AnyRubric, tier: str) -> Callable[[str], str | None]:
 def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     from processor.intake.roster import load_roster
     from processor.model.settings import load_settings
+    from processor.register.db import check_writable
     from processor.report.publish import check_output, output_lock
     from processor.text.dates import parse_vn_date
 
@@ -320,7 +321,8 @@ def _cmd_process(args: argparse.Namespace, out: TextIO) -> int:
     db = args.db or args.out / "du_lieu" / "dvht.sqlite"
     _check_db(args.input_dir, db, args.out, year)
     _open_register_early(db)
-    with output_lock(args.out) as lock:
+    with output_lock(args.out) as lock:  # an output folder that cannot be written is said first
+        check_writable(db)  # nor a register this user cannot write: it would fail after publishing
         code = _run_batch(args, out, args.input_dir, year, rubric, roster, args.roster, deadline, lock, today,
                           settings, settings.tier, args.review_dir, args.db)
     return code if args.strict else EXIT_OK
@@ -490,9 +492,10 @@ def _register_import(args: argparse.Namespace, db: Path, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _conflicts(conflicts: list) -> str:  # type: ignore[type-arg]
-    first = "; ".join(f"{new.unit_code or new.unit_name} năm {new.year}: cơ sở dữ liệu đã ghi {_said(old)}, tệp ghi "
-                      f"{_said(new)}" for new, old in conflicts[:3])
+def _conflicts(conflicts: list, source: str = "tệp") -> str:  # type: ignore[type-arg]
+    """source: who says the new decision, the imported file ("tệp") or the command ("lệnh này")."""
+    first = "; ".join(f"{new.unit_code or new.unit_name} năm {new.year}: cơ sở dữ liệu đã ghi {_said(old)}, {source} "
+                      f"ghi {_said(new)}" for new, old in conflicts[:3])
     more = f" và {len(conflicts) - 3} trường hợp khác" if len(conflicts) > 3 else ""
     return f"không ghi gì vì {len(conflicts)} quyết định khác với cơ sở dữ liệu: {first}{more}"
 
@@ -535,7 +538,7 @@ def _register_record(args: argparse.Namespace, db: Path, out: TextIO) -> int:
                for u in recommended if u.code.casefold() not in left_out]
     stored = store_recognitions(db, validity_years, granted, datetime.now().astimezone().isoformat(timespec="seconds"))
     if stored.conflicts:
-        raise UsageError(_conflicts(list(stored.conflicts)))
+        raise UsageError(_conflicts(list(stored.conflicts), "lệnh này"))
     print(f"Đã ghi quyết định {args.decision.strip()} ngày {format_vn_date(args.date)}: {len(stored.added)} đơn vị "
           f"được công nhận năm {args.year}" + (f", {len(stored.unchanged)} đã ghi từ trước" if stored.unchanged else "")
           + (f"; không công nhận: {', '.join(args.excluded)}" if args.excluded else ""), file=out)

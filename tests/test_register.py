@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,13 +30,14 @@ from processor.report.publish import publish
 from processor.report.register_record import run_record
 from processor.template.filler import fill_template
 from processor.template.levels_writer import LevelTemplateRequest, write_level_template
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, NOBODY, as_nobody, give_to_nobody
 from tests.test_level_recalc import complete
 
 RUBRIC = load_rubric("tt24-2023")
 LAYOUT = build_level_layout(RUBRIC, "tinh")
 OFFICE = "co_quan_nha_nuoc"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
 ROSTER = (Unit("SNV", "Sở Nội vụ", kind=OFFICE), Unit("STC", "Sở Tài chính", kind=OFFICE),
           Unit("SXD", "Sở Xây dựng", kind=OFFICE))
 
@@ -371,3 +375,84 @@ def test_register_record_needs_a_run_of_the_season(tmp_path):
     code, _, err = run_cli("register", "record", "--year", "2024", "--decision", "1/QĐ-UBND", "--date",
                            "10/02/2025", "--out", str(tmp_path / "out"))
     assert code == 2 and "chưa có lần chạy tổng hợp nào của năm 2024" in err
+
+
+# ---- review: a register that cannot be written, a name two units share ----------------------------
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_a_register_that_cannot_be_written_stops_the_run_before_it_publishes(shared_dir, locked):
+    """As an unprivileged user: a read-only register (or one in a read-only folder, where its
+    journal cannot be made) is said to be read-only, not "not ours", and before any output."""
+    inbox, out, place = shared_dir / "ho_so", shared_dir / "kq", shared_dir / "du_lieu"
+    inbox.mkdir()
+    place.mkdir()
+    db = place / "dvht.sqlite"
+    with open_register(db, validity_years):
+        pass
+    before = db.read_bytes()
+    give_to_nobody(shared_dir)
+    if locked == "file":
+        db.chmod(0o444)
+    else:
+        place.chmod(0o555)
+    done = as_nobody("process", str(inbox), "--year", "2025", "--out", str(out), "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    expected = (f"Lỗi: Không ghi được cơ sở dữ liệu {db}: tệp chỉ đọc" if locked == "file"
+                else f"Lỗi: Không ghi được cơ sở dữ liệu {db}: không có quyền ghi vào thư mục {place}")
+    assert done.stderr.startswith(expected), done.stderr
+    assert not out.exists() or not (out / "TongHop_DVHT_2025.xlsx").exists()
+    assert db.read_bytes() == before
+
+
+def test_a_read_only_register_is_not_called_someone_elses(shared_dir):
+    """The store's own message, when the register turns read-only between the check and the write."""
+    db = shared_dir / "dvht.sqlite"
+    with open_register(db, validity_years):
+        pass
+    give_to_nobody(shared_dir)
+    db.chmod(0o444)
+    script = ("import sys; from datetime import date; from processor.register.store import store_recognitions; "
+              "from processor.pipeline import validity_years; from processor.model.register import Recognition; "
+              "from processor.register.db import RegisterError\n"
+              "try:\n"
+              f" store_recognitions(__import__('pathlib').Path({str(db)!r}), validity_years, [Recognition('SNV', "
+              "'Sở Nội vụ', 2024, 'tt24-2023', 1, '', '1/QĐ-UBND', date(2025, 2, 1), 2027, 'import')], 'x')\n"
+              "except RegisterError as e: print(e)\n")
+    done = subprocess.run([*NOBODY, sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    assert done.stdout == (f"Không ghi được cơ sở dữ liệu {db}: tệp chỉ đọc; hãy cho phép ghi vào tệp hoặc chọn tệp "
+                           "khác bằng --db.\n"), done.stderr
+
+
+def test_a_name_only_recognition_is_not_credited_to_two_units_of_that_name(tmp_path):
+    """Two schools of one name in two communes: a recognition that names neither code is
+    neither's; the unit alone with its name still gets it."""
+    s = Season(tmp_path)
+    units = (Unit("TH1", "Trường Tiểu học Kim Đồng", kind=OFFICE), Unit("TH2", "Trường Tiểu học Kim Đồng",
+                                                                          kind=OFFICE),
+             Unit("TH3", "Trường Tiểu học Lê Lợi", kind=OFFICE))
+    store_recognitions(s.db, validity_years, [level1("", "Trường Tiểu học Kim Đồng", 2024, date(2025, 2, 10)),
+                                              level1("", "Trường Tiểu học Lê Lợi", 2024, date(2025, 2, 10))],
+                       "2025-03-01T00:00:00")
+    s.inbox.mkdir(exist_ok=True)
+    options = BatchOptions(input_dir=s.inbox, out_dir=tmp_path / "out", year=2025, rubric=RUBRIC, roster=units,
+                           workers=1, today=date(2026, 1, 20), tier="tinh", deadline=date(2026, 1, 14))
+    result = run_batch(options)
+    assert [(u.unit.code, u.status, len(result.standings[i].history))
+            for i, u in enumerate(result.resolution.units)] == [
+        ("TH1", Status.MISSING, 0), ("TH2", Status.MISSING, 0), ("TH3", Status.COVERED, 1)]
+
+
+def test_register_record_says_which_decision_conflicts_not_a_file(tmp_path):
+    s = Season(tmp_path)
+    s.dossier("SNV", 1, date(2026, 1, 10))
+    s.run()
+    out = str(tmp_path / "out")
+    assert run_cli("register", "record", "--year", "2025", "--decision", "123/QĐ-UBND", "--date", "10/02/2026",
+                   "--out", out)[0] == 0
+    code, _, err = run_cli("register", "record", "--year", "2025", "--decision", "200/QĐ-UBND",
+                           "--date", "12/02/2026", "--out", out)
+    assert code == 2 and err == (
+        "Lỗi: không ghi gì vì 1 quyết định khác với cơ sở dữ liệu: SNV năm 2025: cơ sở dữ liệu đã ghi mức độ 1, "
+        "quyết định 123/QĐ-UBND ngày 10/02/2026, lệnh này ghi mức độ 1, quyết định 200/QĐ-UBND ngày 12/02/2026\n")

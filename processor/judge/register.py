@@ -10,6 +10,7 @@ in the last season a recognition covers it is due for re-recognition.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -30,8 +31,12 @@ def apply_register(units: list[UnitResult], view: RegisterView, season: int, rub
     """The units with the register's decisions in their dossiers, and every unit's standing."""
     standings: dict[int, UnitStanding] = {}
     out = list(units)
+    names = Counter(unit_key("", u.unit.name) for u in units)
     for i, u in enumerate(units):
-        history = view.recognitions.get(key_of(u.unit)) or view.recognitions.get(unit_key("", u.unit.name), ())
+        history = view.recognitions.get(key_of(u.unit), ())
+        by_name = unit_key("", u.unit.name)
+        if not history and names[by_name] == 1:  # a recognition naming no code is a unit's only if none shares its name
+            history = view.recognitions.get(by_name, ())
         found = standing(tuple(r for r in history if r.year < season), season)
         standings[i] = UnitStanding(history=history, coverage=found.coverage, covering=found.covering)
         if u.status == Status.MISSING and found.covering is not None and found.coverage == Coverage.COVERED:

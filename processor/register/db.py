@@ -179,11 +179,60 @@ def _begin(con: sqlite3.Connection, path: Path) -> None:
         raise _busy_or(exc, path) from None
 
 
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+_UNWRITABLE = {"SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_FULL", "SQLITE_IOERR"}
+
+
 def _busy_or(exc: sqlite3.OperationalError, path: Path) -> RegisterError:
-    if "locked" in str(exc) or "busy" in str(exc):
+    """SQLite's error in the official's words: busy, cannot be written, or not our file
+    (by its error name, so that a read-only register is not called someone else's)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+    if base in _BUSY or (not name and ("locked" in str(exc) or "busy" in str(exc))):
         return RegisterError(f"Cơ sở dữ liệu {path} đang được một lần chạy khác ghi; hãy chờ lần chạy đó xong rồi "
                              "chạy lại.")
+    if base in _UNWRITABLE:
+        return RegisterError(_unwritable(path) or f"Không ghi được cơ sở dữ liệu {path} ({_sqlite_words(base)}); "
+                             "hãy kiểm tra ổ đĩa và quyền ghi, hoặc chọn tệp khác bằng --db.")
     return RegisterError(_not_ours(path, str(exc)))
+
+
+def _sqlite_words(name: str) -> str:
+    if name.startswith("SQLITE_FULL"):
+        return "ổ đĩa đã đầy"
+    if name.startswith("SQLITE_IOERR"):
+        return "lỗi đọc ghi ổ đĩa"
+    if name.startswith("SQLITE_READONLY"):
+        return "tệp chỉ đọc"
+    return "không mở được tệp để ghi"
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this user cannot write the register (the file, or its folder where SQLite writes
+    the rollback journal; the nearest existing folder for a register not made yet), or None."""
+    import os
+
+    hint = "hoặc chọn tệp khác bằng --db."
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return f"Không ghi được cơ sở dữ liệu {path}: tệp chỉ đọc; hãy cho phép ghi vào tệp {hint}"
+        folder = path.resolve().parent
+    else:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (f"Không ghi được cơ sở dữ liệu {path}: không có quyền ghi vào thư mục {folder} (nơi ghi nhật ký "
+                f"giao dịch của cơ sở dữ liệu); hãy cho phép ghi vào thư mục {hint}")
+    return None
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before a run does any work, a register this user could read but not write:
+    the run would otherwise publish its reports and then fail to record itself."""
+    why = _unwritable(path)
+    if why is not None:
+        raise RegisterError(why)
 
 
 def _not_ours(path: Path, detail: str) -> str:
