@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ KINDS = ("invite", "remind", "fix", "reply")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 HTML = "text/html"
-# Parts of an xlsx that change with the time it was written, not with what it says.
+# Parts of an xlsx that change with the time it was written, not with what it says: the core
+# properties, and the template's generated_at stamp (DVHT_meta) among its shared strings.
 _VOLATILE_MEMBERS = frozenset({"docProps/core.xml"})
+_STAMP = re.compile(rb"<t>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?</t>")
 _ADDRESS_SPLIT = re.compile(r"[;,\s]+")
 
 
@@ -40,16 +43,19 @@ class Attachment:
 
     @property
     def digest(self) -> str:
-        """What the attachment says: an xlsx made again on the fly differs only in its write
-        time (docProps/core.xml, zip dates), so it is digested member by member without it and
-        a second run recognises the same invitation."""
+        """What the attachment says: a template made again on the fly differs only in its
+        write time (core properties, the generated_at stamp, zip dates), so an xlsx is digested
+        member by member without them and a second run recognises the same invitation."""
         if self.mime == XLSX:
             try:
                 with zipfile.ZipFile(io.BytesIO(self.data)) as z:
                     h = hashlib.sha256()
                     for name in sorted(z.namelist()):
                         if name not in _VOLATILE_MEMBERS:
-                            h.update(name.encode() + b"\0" + hashlib.sha256(z.read(name)).digest())
+                            data = z.read(name)
+                            if name == "xl/sharedStrings.xml":
+                                data = _STAMP.sub(b"<t></t>", data)
+                            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
                     return h.hexdigest()
             except (zipfile.BadZipFile, OSError):
                 pass
@@ -70,6 +76,11 @@ class Draft:
     key: str  # sha256 of kind, unit, recipients, subject, body and attachments
     attachments: tuple[str, ...]  # file names
     sendable: bool = True  # False: written for review only (a reply without its signed PDF)
+
+
+def _nfc_lines(text: str) -> str:
+    """NFC, spaces folded within each line, the line breaks of a body or a list kept."""
+    return "\n".join(nfc(line) for line in unicodedata.normalize("NFC", text).replace("\r", "\n").split("\n"))
 
 
 def mail_texts() -> dict:  # type: ignore[type-arg]
@@ -99,11 +110,11 @@ def compose(kind: str, *, unit_key: str, code: str, name: str, recipients: Seque
     """One message of a kind: subject and body from mail.yaml with fields filled in (NFC),
     the plain text first, an HTML alternative when html_list is given (the fix list)."""
     texts = mail_texts()
-    values = {k: nfc(str(v)) for k, v in fields.items()}
+    values = {k: _nfc_lines(str(v)) for k, v in fields.items()}
     values.setdefault("ten_don_vi", nfc(name))
     values.setdefault("ma_don_vi", nfc(code))
     subject = nfc(texts["subject"][kind].format_map(values))
-    body = nfc(texts["body"][kind].format_map(values)).strip() + "\n"
+    body = _nfc_lines(texts["body"][kind].format_map(values)).strip() + "\n"
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = subject
     if sender:
@@ -118,7 +129,8 @@ def compose(kind: str, *, unit_key: str, code: str, name: str, recipients: Seque
         msg.add_alternative(_html_body(body, values, html_list), subtype="html", charset="utf-8")
     for a in attachments:
         maintype, _, subtype = a.mime.partition("/")
-        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        params = {"charset": "utf-8"} if maintype == "text" else None  # the unit's page is UTF-8
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename, params=params)
     key = message_key(kind, unit_key, recipients, subject, body, attachments)
     return Draft(kind=kind, unit_key=unit_key, code=code, name=name, recipients=tuple(recipients), subject=subject,
                  message=msg, key=key, attachments=tuple(a.filename for a in attachments), sendable=sendable)
@@ -128,7 +140,7 @@ def _html_body(body: str, values: Mapping[str, str], html_list: str) -> str:
     """The plain body as paragraphs, escaped, the plain list replaced by the HTML table."""
     marker = "\x00LIST\x00"
     texts = mail_texts()
-    plain_with_marker = nfc(texts["body"]["fix"].format_map({**values, "danh_sach": marker})).strip()
+    plain_with_marker = _nfc_lines(texts["body"]["fix"].format_map({**values, "danh_sach": marker})).strip()
     paragraphs = []
     for block in plain_with_marker.split("\n\n"):
         if marker in block:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.utils import parseaddr
 from pathlib import Path
 
 from processor.mail.compose import Draft
@@ -179,7 +180,9 @@ def send(job: SendJob, drafts: Sequence[Draft], password: Callable[[], str],
             if n and job.pace_seconds:
                 sleep(job.pace_seconds)
             try:
-                refused = smtp.send_message(d.message, from_addr=job.sender, to_addrs=list(d.recipients))
+                # the bare address: a Vietnamese display name would make smtplib send raw UTF-8 headers
+                refused = smtp.send_message(d.message, from_addr=parseaddr(job.sender)[1],
+                                            to_addrs=list(d.recipients))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 statuses[d.key] = _refusal(exc)
                 report(f"{d.code or d.name}: {statuses[d.key]}")

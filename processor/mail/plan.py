@@ -37,9 +37,10 @@ def sender_of(settings: Settings) -> str:
 
 
 def _recipients(record_email: str, roster: dict[str, Unit], code: str) -> tuple[str, ...]:
-    """The roster given now wins over the address the run recorded (a corrected address)."""
+    """The roster given now wins over the address the run recorded (an address corrected or
+    removed since); a unit no longer in it keeps the recorded one."""
     unit = roster.get(code.casefold()) if code else None
-    return addresses(unit.email if unit is not None and unit.email else record_email)
+    return addresses(unit.email if unit is not None else record_email)
 
 
 def plan_invite(roster: Sequence[Unit], settings: Settings, year: int, deadline: date, templates_dir: Path,
