@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from processor.cli import main
 from processor.mail.compose import issue_lists
@@ -290,3 +291,36 @@ def test_usage_errors_exit_2_with_one_line(season: Season, tmp_path: Path, case:
         assert err == expected
     else:
         assert "chưa có lần chạy tổng hợp nào của năm 2024" in err
+
+
+def test_login_takes_the_password_from_the_environment_and_never_shows_it(
+        season: Season, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "mật-khẩu-Bí-mật-42"
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == secret.encode("utf-8"), handled=False)
+
+    controller = Controller(season.server, hostname="127.0.0.1", port=_free_port(), authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        season.config.write_text(f"thu:\n  smtp: {{host: 127.0.0.1, port: {controller.port}, security: none, "
+                                 f"user: thu@sgd, from: '{SENDER}'}}\n  nhip_gui: 0\n", encoding="utf-8")
+        monkeypatch.setenv("DVHT_SMTP_PASSWORD", secret)
+        code, out, err = season.run("remind", "--send")
+        assert code == 0, err
+        assert logins == [(b"thu@sgd", secret.encode("utf-8"))]  # one login for the whole run
+        assert len(season.server.received) == len([u for u in season.units() if u.status in ("missing", "to_fix")])
+        monkeypatch.setenv("DVHT_SMTP_PASSWORD", "sai-" + secret)
+        code, out2, err2 = season.run("remind", "--send", "--resend")
+        assert code == 2
+        assert err2 == (f"Lỗi: máy chủ thư 127.0.0.1:{controller.port} từ chối đăng nhập của thu@sgd: kiểm tra tên "
+                        "đăng nhập (thu.smtp.user) và mật khẩu (biến môi trường DVHT_SMTP_PASSWORD)\n")
+        written = b"".join(p.read_bytes() for p in (season.out / "thu").rglob("*") if p.is_file())
+        for text in (out, err, out2, err2):
+            assert secret not in text
+        assert secret.encode("utf-8") not in written
+    finally:
+        controller.stop()

@@ -8,6 +8,7 @@ only in the call that logs in: never written, never printed, never in a message.
 
 from __future__ import annotations
 
+import base64
 import csv
 import getpass
 import os
@@ -105,30 +106,58 @@ def password_from(env: dict[str, str] | os._Environ[str], prompt: Callable[[str]
 
 
 def _connect(server: MailServer, password: Callable[[], str], timeout: float) -> smtplib.SMTP:
-    where = f"{server.host}:{server.port}"
+    smtp: smtplib.SMTP | None = None
     try:
         if server.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout,
-                                                  context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
         if server.user:
-            smtp.login(server.user, password())
-    except smtplib.SMTPAuthenticationError:
-        raise MailError(f"máy chủ thư {where} từ chối đăng nhập của {server.user}: kiểm tra tên đăng nhập (thu.smtp"
-                        f".user) và mật khẩu (biến môi trường {PASSWORD_ENV})") from None
-    except smtplib.SMTPNotSupportedError:
-        raise MailError(f"máy chủ thư {where} không hỗ trợ STARTTLS hoặc đăng nhập; kiểm tra thu.smtp.security "
-                        "(starttls, ssl hoặc none)") from None
-    except ssl.SSLError as exc:
-        raise MailError(f"không thiết lập được kết nối bảo mật với máy chủ thư {where} ({exc.reason}); kiểm tra "
-                        "thu.smtp.security và thu.smtp.port") from None
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"không kết nối được máy chủ thư {where} ({type(exc).__name__}); kiểm tra thu.smtp.host, "
-                        "thu.smtp.port và mạng") from None
-    return smtp
+            _login(smtp, server.user, password())
+        return smtp
+    except BaseException as exc:
+        if smtp is not None:
+            smtp.close()
+        error = _connect_error(server, exc)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _connect_error(server: MailServer, exc: BaseException) -> MailError | None:
+    """A failure to connect or log in, in Vietnamese; never the password nor the server's echo."""
+    where = f"{server.host}:{server.port}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return MailError(f"máy chủ thư {where} từ chối đăng nhập của {server.user}: kiểm tra tên đăng nhập (thu.smtp"
+                         f".user) và mật khẩu (biến môi trường {PASSWORD_ENV})")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return MailError(f"máy chủ thư {where} không hỗ trợ STARTTLS hoặc đăng nhập; kiểm tra thu.smtp.security "
+                         "(starttls, ssl hoặc none)")
+    if isinstance(exc, ssl.SSLError):
+        return MailError(f"không thiết lập được kết nối bảo mật với máy chủ thư {where} ({exc.reason}); kiểm tra "
+                         "thu.smtp.security và thu.smtp.port")
+    if isinstance(exc, (OSError, smtplib.SMTPException)):
+        return MailError(f"không kết nối được máy chủ thư {where} ({type(exc).__name__}); kiểm tra thu.smtp.host, "
+                         "thu.smtp.port và mạng")
+    return None
+
+
+def _login(smtp: smtplib.SMTP, user: str, secret: str) -> None:
+    """smtplib encodes credentials as ASCII; a Vietnamese password goes as UTF-8 over AUTH
+    PLAIN (RFC 4616), the one mechanism that defines it."""
+    try:
+        smtp.login(user, secret)
+        return
+    except UnicodeEncodeError:
+        pass
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPAuthenticationError(535, b"PLAIN not offered for a non-ASCII password")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + secret.encode("utf-8")).decode("ascii")
+    code, _ = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, b"")
 
 
 def _refusal(exc: smtplib.SMTPException) -> str:
