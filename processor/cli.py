@@ -563,6 +563,7 @@ def _cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
     from processor.mail.season import KIND_LABELS, MailJob, run_mail
     from processor.model.settings import load_settings
     from processor.pipeline import validity_years
+    from processor.report.console import safe_line
 
     if not args.roster.is_file():
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
@@ -586,18 +587,20 @@ def _cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
                   out_dir=args.out, register=db, validity=validity_years, templates_dir=args.templates,
                   make_template_request=lambda: _template_request(rubric, settings, year, deadline),
                   send=args.send, resend=args.resend)
-    result = run_mail(job, lambda: password_from(os.environ, getpass.getpass, smtp.user),
-                      lambda line: print(line, file=out))
-    print(f"{KIND_LABELS[args.kind].capitalize()} năm {year}: {len(result.outcomes)} thư, ghi trong {result.folder}",
-          file=out)
+
+    def say(line: str) -> None:
+        print(safe_line(line), file=out)
+
+    result = run_mail(job, lambda: password_from(os.environ, getpass.getpass, smtp.user), say)
+    say(f"{KIND_LABELS[args.kind].capitalize()} năm {year}: {len(result.outcomes)} thư, ghi trong {result.folder}")
     if args.send:
-        print(f"Đã gửi {result.count(SENT)} thư qua {smtp.host}", file=out)
+        say(f"Đã gửi {result.count(SENT)} thư qua {smtp.host}")
     for o in result.outcomes:
         if o.status == NO_ADDRESS:
-            print(f"  Không có địa chỉ email: {o.draft.code} {o.draft.name}", file=out)
+            say(f"  Không có địa chỉ email: {o.draft.code} {o.draft.name}")
         elif not o.draft.sendable:
-            print(f"  {o.draft.code} {o.draft.name}: {o.status}", file=out)
-    print(f"Danh sách thư: {result.listing}", file=out)
+            say(f"  {o.draft.code} {o.draft.name}: {o.status}")
+    say(f"Danh sách thư: {result.listing}")
     return EXIT_OK
 
 
