@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(d)
     d.add_argument("--year", type=_year, metavar="NĂM",
                    help="năm của bộ hồ sơ mẫu: 2025 (Thông tư 24/2023, mặc định) hoặc 2021 (Thông tư 22/2020)")
+    _mail_parser(sub, common)
     return parser
 
 
@@ -592,5 +593,101 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ---- mail ----------------------------------------------------------------------------------
+
+_MAIL_KINDS = {"invite": "gửi mẫu Excel của từng đơn vị, kèm hướng dẫn và hạn nộp",
+               "remind": "nhắc các đơn vị chưa có hồ sơ hợp lệ (chưa nộp hoặc cần sửa; trừ đơn vị đang bảo lưu)",
+               "fix": "gửi các đơn vị cần sửa danh sách lỗi cần sửa, kèm trang kết quả của đơn vị",
+               "reply": "gửi văn bản trả lời (bản PDF đã ký) cho các đơn vị không được đề nghị công nhận"}
+
+
+def _mail_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    m = sub.add_parser("mail", help="soạn và gửi thư cho các đơn vị: gửi mẫu, nhắc nộp, đề nghị sửa, trả lời",
+                       parents=[common],
+                       description="Soạn một thư cho mỗi đơn vị, ghi thành tệp .eml trong thu/<loại thư>/ của thư mục "
+                       "kết quả (mở bằng Outlook hoặc Thunderbird để gửi) kèm danh sách danh_sach_thu.csv; với --send "
+                       "thì gửi qua máy chủ SMTP trong cấu hình (khối thu.smtp), mật khẩu lấy từ biến môi trường "
+                       "DVHT_SMTP_PASSWORD hoặc hỏi khi chạy. Thư đã gửi không gửi lại.")
+    m.add_argument("kind", choices=list(_MAIL_KINDS), metavar="LOẠI",
+                   help="; ".join(f"{k}: {v}" for k, v in _MAIL_KINDS.items()))
+    m.add_argument("--year", type=_year, metavar="NĂM", required=True, help="năm đánh giá của đợt")
+    m.add_argument("--roster", type=Path, metavar="TỆP", required=True,
+                   help="danh sách đơn vị (.csv hoặc .xlsx) có cột Email")
+    m.add_argument("--out", type=Path, default=Path("output"), metavar="THƯ_MỤC",
+                   help="thư mục kết quả của đợt (trang html/, văn bản van_ban/; thư ghi vào thu/) "
+                   "(mặc định: %(default)s)")
+    m.add_argument("--db", type=Path, metavar="TỆP", dest="db",
+                   help="cơ sở dữ liệu (mặc định: du_lieu/dvht.sqlite trong thư mục kết quả)")
+    m.add_argument("--config", type=Path, metavar="TỆP", help="tệp cấu hình (khối thu: máy chủ thư, nhịp gửi)")
+    m.add_argument("--templates", type=Path, default=Path("input_templates"), metavar="THƯ_MỤC",
+                   help="thư mục mẫu của lệnh template; mẫu chưa có thì được tạo khi gửi (mặc định: %(default)s)")
+    m.add_argument("--rubric", metavar="MÃ", help=_RUBRIC_HELP)
+    m.add_argument("--send", action="store_true", help="gửi thư qua máy chủ SMTP (mặc định: chỉ ghi tệp .eml)")
+    m.add_argument("--resend", action="store_true", help="cùng --send: gửi lại cả thư đã gửi ở lần chạy trước")
+
+
+def _cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
+    import getpass
+    import os
+
+    from processor.intake.roster import load_roster
+    from processor.mail.outbox import NO_ADDRESS, SENT, password_from
+    from processor.mail.season import KIND_LABELS, MailJob, run_mail
+    from processor.model.settings import load_settings
+    from processor.pipeline import validity_years
+    from processor.report.console import safe_line
+
+    if not args.roster.is_file():
+        raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    if args.resend and not args.send:
+        raise UsageError("--resend chỉ dùng cùng --send")
+    _, year, rubric = _season(args)
+    settings = load_settings(args.config)
+    smtp = settings.mail.smtp
+    if args.send and not smtp.configured:
+        raise UsageError("--send cần máy chủ thư: ghi thu.smtp.host (và port, security, user, from) trong tệp "
+                         "cấu hình --config")
+    if args.send and not (smtp.sender or settings.submit_email):
+        raise UsageError("--send cần địa chỉ người gửi: ghi thu.smtp.from (hoặc submit_email) trong tệp cấu hình")
+    db = args.db or args.out / "du_lieu" / "dvht.sqlite"
+    if args.kind != "invite" and not db.is_file():
+        raise UsageError(f"không tìm thấy cơ sở dữ liệu {db} (chạy lệnh process của đợt trước, hoặc chỉ rõ --db)")
+    levels = rubric.kind == "levels"
+    roster = tuple(load_roster(args.roster, kind_of=_kind_reader(rubric, settings.tier) if levels else None))
+    deadline = settings.deadline_for(year, rubric.season)
+    job = MailJob(kind=args.kind, year=year, rubric_id=rubric.id, deadline=deadline, settings=settings, roster=roster,
+                  out_dir=args.out, register=db, validity=validity_years, templates_dir=args.templates,
+                  make_template_request=lambda: _template_request(rubric, settings, year, deadline),
+                  send=args.send, resend=args.resend)
+
+    def say(line: str) -> None:
+        print(safe_line(line), file=out)
+
+    result = run_mail(job, lambda: password_from(os.environ, getpass.getpass, smtp.user), say)
+    say(f"{KIND_LABELS[args.kind].capitalize()} năm {year}: {len(result.outcomes)} thư, ghi trong {result.folder}")
+    if args.send:
+        say(f"Đã gửi {result.count(SENT)} thư qua {smtp.host}")
+    for o in result.outcomes:
+        if o.status == NO_ADDRESS:
+            say(f"  Không có địa chỉ email: {o.draft.code} {o.draft.name}")
+        elif not o.draft.sendable:
+            say(f"  {o.draft.code} {o.draft.name}: {o.status}")
+    say(f"Danh sách thư: {result.listing}")
+    return EXIT_OK
+
+
+def _template_request(rubric: AnyRubric, settings: Settings, year: int, deadline: date) -> Any:
+    """The request the template command makes for this season (mail invite makes missing ones)."""
+    from processor.model.layout import build_layout
+    from processor.model.level_layout import build_level_layout
+    from processor.template.levels_writer import LevelTemplateRequest
+    from processor.template.writer import TemplateRequest
+
+    if rubric.kind == "levels":
+        return LevelTemplateRequest(layout=build_level_layout(rubric, settings.tier), settings=settings, year=year,
+                                    deadline=deadline)
+    return TemplateRequest(layout=build_layout(rubric), settings=settings, year=year)
+
+
 _COMMANDS = {"template": _cmd_template, "process": _cmd_process, "demo": _cmd_demo, "register": _cmd_register,
-             "collect": _cmd_collect, "thu-ve": _cmd_collect}
+             "collect": _cmd_collect, "thu-ve": _cmd_collect, "mail": _cmd_mail}

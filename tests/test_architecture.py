@@ -9,7 +9,7 @@ from pathlib import Path
 import grimp
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = {"text", "system", "model", "template", "intake", "register", "judge", "report", "demo"}
+STAGES = {"text", "system", "model", "template", "intake", "register", "judge", "report", "demo", "mail"}
 
 
 def test_the_layering_contract_holds():
