@@ -29,7 +29,7 @@ from processor.model.settings import MailServer
 from processor.register.db import Validity
 from processor.register.store import record_sent, sent_keys
 from processor.template.distribute import csv_safe
-from processor.text.normalise import safe_file_stem
+from processor.text.normalise import safe_file_stem, unique_file_names
 
 PASSWORD_ENV = "DVHT_SMTP_PASSWORD"
 LIST_FILE = "danh_sach_thu.csv"
@@ -54,15 +54,8 @@ class Outcome:
 
 def eml_names(drafts: Sequence[Draft]) -> list[str]:
     """<code>.eml per message, never shared inside the folder (compared case-insensitively)."""
-    names, taken = [], set()
-    for d in drafts:
-        stem = safe_file_stem(d.code, 40) or safe_file_stem(d.name, 80) or "don_vi"
-        name, n = f"{stem}.eml", 2
-        while name.casefold() in taken:
-            name, n = f"{stem}-{n}.eml", n + 1
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+    return unique_file_names((safe_file_stem(d.code, 40) or safe_file_stem(d.name, 80) or "don_vi" for d in drafts),
+                             ".eml")
 
 
 def write_eml(folder: Path, drafts: Sequence[Draft]) -> list[Path]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from processor.model.council import Conclusion
+from processor.model.layout import column_letter
 from processor.model.levels import LevelRubric
 from processor.model.rubric import AnyRubric
 from processor.text.normalise import match_key
@@ -78,15 +79,6 @@ class CouncilLayout:
 
     def option_for(self, conclusion: Conclusion, rank: int | None) -> ConclusionOption | None:
         return next((o for o in self.options if o.conclusion == conclusion and o.rank == rank), None)
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def class_ranks(rubric: AnyRubric) -> dict[str, int]:

@@ -40,7 +40,7 @@ from docx.text.paragraph import Paragraph
 from processor.model.errors import ConfigError
 from processor.model.settings import DocumentSettings, Issuer, document_wording
 from processor.report.dossier import DocumentSet, DocUnit
-from processor.text.normalise import clean_text, nfc, safe_file_stem
+from processor.text.normalise import clean_text, nfc, safe_file_stem, unique_file_names
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -74,16 +74,8 @@ def reply_file_names(units: Sequence[DocUnit]) -> list[str]:
     """TraLoi_<code>.docx per unit, in order, ASCII and never shared: codes such as "Đ01"/"D01"
     make one stem, and one unit must not get the other's letter (compared case-insensitively,
     as Windows and macOS disks do). A unit without a code is named by its name."""
-    names: list[str] = []
-    taken: set[str] = set()
-    for unit in units:
-        stem = f"TraLoi_{safe_file_stem(unit.code, 40) if plain(unit.code) else safe_file_stem(unit.name, 80)}"
-        name, n = f"{stem}.docx", 2
-        while name.casefold() in taken:
-            name, n = f"{stem}-{n}.docx", n + 1
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+    return unique_file_names((f"TraLoi_{safe_file_stem(u.code, 40) if plain(u.code) else safe_file_stem(u.name, 80)}"
+                              for u in units), ".docx")
 
 
 def document_names(year: int) -> dict[str, str]:

@@ -39,7 +39,7 @@ from processor.report.summary import (
     rubric_name,
 )
 from processor.text.dates import format_vn_date
-from processor.text.normalise import display_path, match_key, safe_file_stem
+from processor.text.normalise import display_path, match_key, safe_file_stem, unique_file_names
 from processor.text.numbers import format_number, percent
 from processor.text.wording import report_texts, template_texts, wording
 
@@ -266,16 +266,7 @@ def assets() -> Assets:
 
 def page_names(units: tuple[UnitRow, ...]) -> list[str]:
     """A file name per unit from its code (else its name): unique, ASCII, inside html/."""
-    names: list[str] = []
-    taken: set[str] = {INDEX.casefold()}
-    for u in units:
-        stem = safe_file_stem(u.code or u.name, 60)
-        candidate, n = f"{stem}.html", 2
-        while candidate.casefold() in taken:
-            candidate, n = f"{stem}-{n}.html", n + 1
-        taken.add(candidate.casefold())
-        names.append(candidate)
-    return names
+    return unique_file_names((safe_file_stem(u.code or u.name, 60) for u in units), ".html", taken=(INDEX,))
 
 
 def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 from processor.text.wording import wording
@@ -124,6 +125,21 @@ def safe_file_stem(text: str, max_len: int = 80) -> str:
     if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
         stem = f"_{stem}"
     return stem
+
+
+def unique_file_names(stems: Iterable[str], suffix: str, taken: Iterable[str] = ()) -> list[str]:
+    """<stem><suffix> per stem, in order, never two alike (compared case-insensitively, as
+    Windows and macOS disks do): a repeated stem gets -2, -3… So one unit never receives
+    another's file however their codes fold."""
+    seen = {name.casefold() for name in taken}
+    names = []
+    for stem in stems:
+        name, n = f"{stem}{suffix}", 2
+        while name.casefold() in seen:
+            name, n = f"{stem}-{n}{suffix}", n + 1
+        seen.add(name.casefold())
+        names.append(name)
+    return names
 
 
 # ---- display of file names (issue 9) -----------------------------------------------------
