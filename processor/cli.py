@@ -558,13 +558,18 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO) -> int:
     from processor.pipeline import validity_years
     from processor.register.store import record_arrivals
     from processor.report.console import safe_line
+    from processor.report.publish import check_input_place
 
     if args.imap == (args.eml_dir is not None):
         raise UsageError("chọn một trong hai: --imap (hộp thư trong cấu hình) hoặc --eml-dir THƯ_MỤC")
+    if args.to_dir.exists() and not args.to_dir.is_dir():
+        raise UsageError(f"--to {args.to_dir} là một tệp, không phải thư mục; "
+                         "hãy chỉ thư mục hồ sơ mà lệnh process đọc")
     if not args.to_dir.is_dir():
         raise UsageError(f"không tìm thấy thư mục hồ sơ {args.to_dir}")
     if not args.roster.is_file():
         raise UsageError(f"không tìm thấy danh sách đơn vị {args.roster}")
+    check_input_place(args.to_dir, args.out, args.year)  # process would refuse to read it there
     if args.eml_dir is not None and not args.eml_dir.is_dir():
         raise UsageError(f"không tìm thấy thư mục thư {args.eml_dir}")
     settings = load_settings(args.config)

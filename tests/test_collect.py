@@ -374,3 +374,48 @@ def test_raw_message_without_date_uses_server_time(tmp_path):
     result = collect([RawMessage(raw, "imap", "INBOX, UID 1", "2026-01-02T03:04:05+00:00")], to, Limits())
     assert [a.received for a in result.saved] == ["2026-01-02T03:04:05+00:00"]
 
+
+
+# ---- hostile messages and folders (review of issue 15) ----------------------------------------
+
+def nested(depth: int) -> bytes:
+    """A message whose MIME parts nest deeper than Python's email parser can recurse."""
+    head = b"From: x@y.example\r\nDate: Mon, 30 Mar 2026 10:00:00 +0700\r\nMessage-ID: <deep@x>\r\n"
+    body = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))
+    return head + body + b'Content-Disposition: attachment; filename="z.xlsx"\r\n\r\nPK\r\n'
+
+
+def test_a_message_nested_too_deep_is_refused_and_the_others_saved(tmp_path):
+    to = tmp_path / "ho_so"
+    to.mkdir()
+    good = letter("a@b.example", "Mon, 30 Mar 2026 09:00:00 +0700", "x", [("a.xlsx", b"abc")], "<m@x>")
+    result = collect([RawMessage(nested(3000), "eml", "sau.eml"), RawMessage(good, "eml", "tot.eml")], to, Limits())
+    assert [a.path for a in result.saved] == ["a.xlsx"]
+    assert result.refused == ("Không đọc được thư sau.eml: các phần của thư lồng nhau quá sâu, không phải thư do "
+                              "chương trình thư thông thường tạo ra; hãy mở thư bằng chương trình thư, lưu riêng "
+                              "tệp đính kèm vào thư mục hồ sơ.",)
+    assert result.messages == 2
+    assert sorted(p.name for p in to.iterdir()) == ["a.xlsx"]
+
+
+@pytest.mark.parametrize("inside", ["html", "van_ban"])
+def test_collect_refuses_a_folder_the_runs_rewrite(tmp_path, roster, inside):
+    (tmp_path / "thu").mkdir()
+    out = tmp_path / "ket_qua"
+    to = out / inside / "ho_so"
+    to.mkdir(parents=True)
+    code, printed, err = cli("collect", "--year", "2025", "--roster", str(roster), "--eml-dir", str(tmp_path / "thu"),
+                             "--to", str(to), "--out", str(out))
+    assert (code, printed) == (2, "")
+    assert err.splitlines() == [f"Lỗi: thư mục hồ sơ {to} nằm trong {out / inside}, nơi phần mềm ghi kết quả; "
+                                "hãy chuyển hồ sơ ra chỗ khác hoặc chọn thư mục kết quả khác"]
+
+
+def test_collect_refuses_a_file_given_as_the_folder(tmp_path, roster):
+    (tmp_path / "thu").mkdir()
+    (tmp_path / "ho_so.xlsx").write_bytes(b"PK")
+    code, printed, err = cli("collect", "--year", "2025", "--roster", str(roster), "--eml-dir", str(tmp_path / "thu"),
+                             "--to", str(tmp_path / "ho_so.xlsx"))
+    assert (code, printed) == (2, "")
+    assert err.splitlines() == [f"Lỗi: --to {tmp_path / 'ho_so.xlsx'} là một tệp, không phải thư mục; hãy chỉ "
+                                "thư mục hồ sơ mà lệnh process đọc"]

@@ -108,16 +108,25 @@ def safe_name(name: str) -> str:
 
 def collect(raws: list[RawMessage], to_dir: Path, limits: Limits) -> CollectResult:
     """Save every acceptable attachment of the messages into to_dir, oldest message first."""
-    letters = sorted((parse(r) for r in raws), key=_order)
+    refused: list[str] = []
+    readable: list[tuple[Letter, list[EmailMessage]]] = []
+    for raw in raws:
+        try:
+            letter = parse(raw)
+            leaves = [part for part in letter.message.walk() if not part.is_multipart()]
+        except RecursionError:  # the parser recurses once per level: a crafted message must not stop the rest
+            refused.append(f"Không đọc được thư {raw.where}: các phần của thư lồng nhau quá sâu, không phải thư do "
+                           "chương trình thư thông thường tạo ra; hãy mở thư bằng chương trình thư, lưu riêng tệp "
+                           "đính kèm vào thư mục hồ sơ.")
+            continue
+        readable.append((letter, leaves))
+    readable.sort(key=lambda pair: _order(pair[0]))
     held = _held(to_dir)
     saved: list[Arrival] = []
     known: list[Arrival] = []
     present: list[tuple[str, str]] = []
-    refused: list[str] = []
-    for letter in letters:
-        for part in letter.message.walk():
-            if part.is_multipart():
-                continue
+    for letter, leaves in readable:
+        for part in leaves:
             filename = part.get_filename()
             if filename is None and part.get_content_disposition() != "attachment":
                 continue  # the body of the message
@@ -138,7 +147,7 @@ def collect(raws: list[RawMessage], to_dir: Path, limits: Limits) -> CollectResu
             rel = _write_new(to_dir, name, data)
             held[digest] = rel
             saved.append(replace(arrival, path=rel))
-    return CollectResult(messages=len(letters), saved=tuple(saved), present=tuple(present), refused=tuple(refused),
+    return CollectResult(messages=len(raws), saved=tuple(saved), present=tuple(present), refused=tuple(refused),
                          known=tuple(known))
 
 

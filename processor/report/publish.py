@@ -89,9 +89,17 @@ def check_output(input_dir: Path, out_dir: Path, year: int) -> None:
     """Refuse, before anything is read or written, an output folder that would overwrite the
     input (the next run would read its own workbook, or the pages would replace submissions),
     and outputs that are not ours."""
-    source, out = Path(os.path.realpath(input_dir)), Path(os.path.realpath(out_dir))
+    out = Path(os.path.realpath(out_dir))
     if os.path.lexists(out) and not out.is_dir():
         raise UsageError(f"thư mục kết quả {out_dir} là một tệp, không phải thư mục; hãy chọn một thư mục")
+    check_input_place(input_dir, out_dir, year)
+    check_ownership(out, year)
+
+
+def check_input_place(input_dir: Path, out_dir: Path, year: int) -> None:
+    """Refuse an input folder that holds the output or lies in what a run rewrites: shared by
+    process and by collect, which must not save replies where the next run would wipe them."""
+    source, out = Path(os.path.realpath(input_dir)), Path(os.path.realpath(out_dir))
     if source == out or source in out.parents:
         where = "trùng với" if source == out else "nằm trong"
         raise UsageError(f"thư mục kết quả {out_dir} {where} thư mục hồ sơ {input_dir}; "
@@ -102,7 +110,6 @@ def check_output(input_dir: Path, out_dir: Path, year: int) -> None:
         if first in owned:
             raise UsageError(f"thư mục hồ sơ {input_dir} nằm trong {out / source.relative_to(out).parts[0]}, "
                              "nơi phần mềm ghi kết quả; hãy chuyển hồ sơ ra chỗ khác hoặc chọn thư mục kết quả khác")
-    check_ownership(out, year)
 
 
 def check_ownership(out: Path, year: int) -> None:
