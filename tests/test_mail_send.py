@@ -324,3 +324,33 @@ def test_login_takes_the_password_from_the_environment_and_never_shows_it(
         assert secret.encode("utf-8") not in written
     finally:
         controller.stop()
+
+
+def test_an_address_the_server_cannot_take_is_reported_and_the_rest_are_sent(season: Season) -> None:
+    """A roster address with Vietnamese letters needs SMTPUTF8; a server without it refuses
+    that one message, not the run (review of issue 15)."""
+    text = season.roster.read_text(encoding="utf-8-sig").replace("stp@bacninh.gov.vn", "tư.pháp@bacninh.gov.vn")
+    season.roster.write_text(text, encoding="utf-8-sig")
+    plain = Controller(season.server, hostname="127.0.0.1", port=_free_port(), enable_SMTPUTF8=False)
+    plain.start()
+    try:
+        season.config.write_text(f"thu:\n  smtp: {{host: 127.0.0.1, port: {plain.port}, security: none, user: '', "
+                                 f"from: '{SENDER}'}}\n  nhip_gui: 0\n", encoding="utf-8")
+        code, out, err = season.run("fix", "--send")
+    finally:
+        plain.stop()
+    assert (code, err) == (0, "")
+    assert ("STP: Máy chủ thư không nhận địa chỉ có chữ có dấu (tư.pháp@bacninh.gov.vn) — chưa gửi; hãy sửa địa "
+            "chỉ trong danh sách đơn vị hoặc dùng máy chủ thư hỗ trợ SMTPUTF8") in out
+    to_fix = sorted(u.email for u in season.units() if u.status == "to_fix")
+    assert sorted(a for _, rcpt, _ in season.server.received for a in rcpt) == [a for a in to_fix
+                                                                                if a != "stp@bacninh.gov.vn"]
+
+
+def test_a_cell_with_two_addresses_makes_one_message_to_both(season: Season) -> None:
+    text = season.roster.read_text(encoding="utf-8-sig").replace("stp@bacninh.gov.vn",
+                                                                 "stp@bacninh.gov.vn; vp.stp@bacninh.gov.vn")
+    season.roster.write_text(text, encoding="utf-8-sig")
+    assert season.run("fix", "--send")[0] == 0
+    both = [(rcpt, m["To"]) for _, rcpt, m in season.server.received if "stp@bacninh.gov.vn" in rcpt]
+    assert both == [(["stp@bacninh.gov.vn", "vp.stp@bacninh.gov.vn"], "stp@bacninh.gov.vn, vp.stp@bacninh.gov.vn")]

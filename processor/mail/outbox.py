@@ -209,6 +209,12 @@ def send(job: SendJob, drafts: Sequence[Draft], password: Callable[[], str],
                 statuses[d.key] = _refusal(exc)
                 report(f"{d.code or d.name}: {statuses[d.key]}")
                 continue
+            except smtplib.SMTPNotSupportedError:  # an address with accents, a server without SMTPUTF8: this one only
+                accented = ", ".join(a for a in (parseaddr(job.sender)[1], *d.recipients) if not a.isascii())
+                statuses[d.key] = (f"Máy chủ thư không nhận địa chỉ có chữ có dấu ({accented}) — chưa gửi; hãy sửa "
+                                   "địa chỉ trong danh sách đơn vị hoặc dùng máy chủ thư hỗ trợ SMTPUTF8")
+                report(f"{d.code or d.name}: {statuses[d.key]}")
+                continue
             except smtplib.SMTPServerDisconnected:
                 raise MailError(f"máy chủ thư {job.server.host} ngắt kết nối khi gửi thư cho {d.code or d.name}; các "
                                 "thư đã gửi được ghi trong cơ sở dữ liệu, chạy lại lệnh để gửi tiếp") from None
