@@ -419,3 +419,17 @@ def test_collect_refuses_a_file_given_as_the_folder(tmp_path, roster):
     assert (code, printed) == (2, "")
     assert err.splitlines() == [f"Lỗi: --to {tmp_path / 'ho_so.xlsx'} là một tệp, không phải thư mục; hãy chỉ "
                                 "thư mục hồ sơ mà lệnh process đọc"]
+
+
+def test_lateness_by_arrival_is_judged_on_the_clock_of_ha_noi(tmp_path, make_submission):
+    """The deadline is a day in Việt Nam: a message dated in another zone near midnight is
+    on time or late by the moment it reached Hà Nội (UTC+7), not by the sender's calendar."""
+    inbox = tmp_path / "ho_so"
+    west = make_submission("snv.xlsx", folder=inbox, ngay_bao_cao="20/03/2026")
+    east = make_submission("stc.xlsx", folder=inbox, ma_don_vi="STC", ten_don_vi="Sở Tài chính",
+                           ngay_bao_cao="20/03/2026")
+    _, summary = batch(inbox, tmp_path / "kq", [
+        arrived(west, "2026-03-31T20:00:00-05:00"),  # 08:00 on 01/04 in Hà Nội: late
+        arrived(east, "2026-04-01T01:00:00+09:00", "chung@bacninh.example"),  # 23:00 on 31/03 in Hà Nội: on time
+    ])
+    assert [(u.code, u.on_time) for u in summary.units] == [("SNV", False), ("STC", True), ("SYT", None)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
@@ -27,6 +27,8 @@ from processor.text.dates import format_vn_moment
 from processor.text.normalise import display_path
 from processor.text.numbers import percent
 from processor.text.wording import report_texts, wording
+
+_VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: the deadline's clock
 
 
 @dataclass(frozen=True)
@@ -446,12 +448,16 @@ def _final_counts(result: BatchResult, units: list[UnitRow], groups: tuple[str, 
 
 
 def _on_time(sub: FileResult | None, deadline: date | None, arrivals: dict[str, Arrival]) -> bool | None:
-    """By the day the message arrived when collect saved the file (the date of its time as
-    the message gives it), else by the report date the unit typed; unknown without a
-    deadline or a plausible date: a 1900 date is not on time."""
+    """By the day the message arrived when collect saved the file, on the clock of Hà Nội
+    (the deadline is a day in Việt Nam, whatever zone the sender's Date was written in), else
+    by the report date the unit typed; unknown without a deadline or a plausible date: a
+    1900 date is not on time."""
     arrival = arrivals.get(sub.rel) if sub else None
     if arrival is not None and arrival.received and deadline is not None:
-        return datetime.fromisoformat(arrival.received).date() <= deadline
+        moment = datetime.fromisoformat(arrival.received)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(_VIETNAM)
+        return moment.date() <= deadline
     report_date = usable_report_date(sub) if sub else None
     return None if (report_date is None or deadline is None) else report_date <= deadline
 
