@@ -275,3 +275,13 @@ def test_make_issue_refuses_a_missing_placeholder():
 
     with pytest.raises(KeyError):
         make_issue("score-above-max", "f.xlsx", "Chấm điểm", "D25", tieu_chi="3c")
+
+
+def test_a_year_cell_other_than_the_templates_year_is_an_error(make_submission, rubric):
+    """Issue 16.5: the report is an official document; a wrong evaluation year is a wrong fact,
+    so the unit fixes it before it is judged (it used to be only a warning)."""
+    result = check(make_submission("nam.xlsx", nam_danh_gia=2024), rubric)
+    assert [(i.code, i.severity, i.message) for i in result.issues] == [
+        ("year-cell-mismatch", "error", "Ô Năm đánh giá ghi 2024, khác năm 2025 của mẫu và của đợt tổng hợp. "
+                                        "Báo cáo là văn bản chính thức: hãy sửa thành 2025.")]
+    assert result.errors == 1

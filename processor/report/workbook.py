@@ -7,6 +7,9 @@ formula, a link or a guessed number on the department's PC.
 
 from __future__ import annotations
 
+import os
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -128,6 +131,7 @@ class _Writer:
         self._recommendations(wb.add_worksheet(sheets["recommendations"]))
         self._info(wb.add_worksheet(sheets["info"]))
         wb.close()
+        _forward_slash_links(path)
 
     def _formats(self, wb: xlsxwriter.Workbook) -> dict[str, Format]:
         f = {
@@ -698,3 +702,20 @@ class _Writer:
         for r, (label, value) in enumerate(rows):
             ws.write_string(r, 0, label, self.f["bold"])
             self._cell(ws, r, 1, value, "wrap" if isinstance(value, str) else None)
+
+
+_EXTERNAL_TARGET = re.compile(rb'(Target=")([^"]*)("[^>]*TargetMode="External")')
+
+
+def _forward_slash_links(path: Path) -> None:
+    """The links to the pages with "/" (xlsxwriter writes a relative file link as html\\X.html,
+    which only Excel on Windows follows; LibreOffice, Excel for Mac and browsers want "/").
+    Every other member is copied byte for byte, with its own time stamp (deterministic)."""
+    draft = path.with_name(f".{path.name}.links")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("xl/worksheets/_rels/"):
+                data = _EXTERNAL_TARGET.sub(lambda m: m.group(1) + m.group(2).replace(b"\\", b"/") + m.group(3), data)
+            zout.writestr(info, data)
+    os.replace(draft, path)
