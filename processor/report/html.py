@@ -26,6 +26,7 @@ from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
 from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.register import Coverage
+from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
 from processor.report.summary import (
     Summary,
@@ -119,6 +120,7 @@ class CouncilBlock:
 
 @dataclass(frozen=True)
 class UnitPage:
+    total_label: str  # "Tổng điểm (tính lại)", or the unit's own unverified sum while Cần sửa
     name: str
     code: str
     group: str
@@ -353,6 +355,7 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
         class_index=_band_index(result, u.class_label), issues=u.issues,
         error_count=sum(1 for i in u.issues if i.is_error), warning_count=sum(1 for i in u.issues if not i.is_error),
         rows=tuple(rows), total_text=_num(u.scores.get(TOTAL)), total_max_text=format_number(rubric.total_max),
+        total_label=report_texts()["html"]["total_unverified" if u.status == Status.TO_FIX else "total"],
         narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
@@ -410,7 +413,8 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
         issues = f"{u.errors} / {u.warnings}" if u.submission else ""
         rows.append(IndexRow(
             code=u.code, name=u.name, group=u.group, status=u.status, status_label=u.status_label,
-            total_text=_num(total) if u.submission else "", total_sort="" if total is None else f"{total:g}",
+            total_text=_num(total) if u.status == Status.VALID else "",
+            total_sort="" if total is None or u.status != Status.VALID else f"{total:g}",
             class_label=u.class_label, class_index=_band_index(result, u.class_label), issues_text=issues,
             issue_sort=str(u.errors * 1000 + u.warnings) if u.submission else "", page=name,
             search=match_key(" ".join((u.code, u.name, u.group))), name_key=match_key(u.name),
@@ -544,7 +548,7 @@ def _base_unit_page(result: BatchResult, u: UnitRow) -> UnitPage:
         signer=signer, status=u.status, status_label=u.status_label, class_label="", class_index=0,
         issues=u.issues, error_count=sum(1 for i in u.issues if i.is_error),
         warning_count=sum(1 for i in u.issues if not i.is_error), rows=(), total_text="", total_max_text="",
-        narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
+        total_label="", narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
         file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
         superseded=tuple(display_path(s) for s in u.superseded),
         rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,

@@ -69,7 +69,13 @@ class Column:
 
 
 def _score_of(criterion_id: str) -> Callable[[UnitRow], float | None]:
-    return lambda u: u.scores[criterion_id]
+    """A sum shown as a score only for a unit whose file has no error: a Cần sửa unit's sum
+    (105 out of 100) is its own unverified figure, shown only in the column that says so."""
+    return lambda u: u.scores[criterion_id] if u.status == Status.VALID else None
+
+
+def _own_total(u: UnitRow) -> float | None:
+    return u.scores.get(TOTAL) if u.status == Status.TO_FIX else None
 
 
 def _leaf_score_of(leaf_id: str) -> Callable[[UnitRow], float | None]:
@@ -271,6 +277,7 @@ class _Writer:
             self._column("status", 11, status_cell),
             *(Column(self._criterion_header(c.id), 10, _score_of(c.id), "number") for c in self.rubric.criteria),
             self._column("total", 10, _score_of(TOTAL), "number"),
+            self._column("own_total", 14, _own_total, "number"),
             self._column("class", 12, class_cell),
             *self._final_columns(),
             self._standing_column(),
