@@ -45,3 +45,21 @@ def test_a_to_fix_units_sum_is_shown_only_as_its_own_unverified_figure(tmp_path,
     assert ">105<" not in index and ">100<" in index
     page = (published.index.parent / "SNV.html").read_text(encoding="utf-8")
     assert "Tổng điểm tự chấm (chưa kiểm tra, hồ sơ còn lỗi)" in page
+
+
+def test_a_report_date_outside_the_window_is_a_warning_and_never_on_time(tmp_path, make_submission, rubric):
+    """16.7: before the evaluation year or after the run date: "ngày báo cáo bất thường", not đúng hạn."""
+    from datetime import date
+
+    from processor.report.summary import summarise
+
+    inbox = tmp_path / "ho_so"
+    make_submission("SNV.xlsx", folder=inbox, ngay_bao_cao="15/06/2024")  # before 2025
+    make_submission("STC.xlsx", folder=inbox, ma_don_vi="STC", ten_don_vi="Sở Tài chính", ngay_bao_cao="01/03/2026")
+    make_submission("SXD.xlsx", folder=inbox, ma_don_vi="SXD", ten_don_vi="Sở Xây dựng", ngay_bao_cao="15/01/2026")
+    options = BatchOptions(input_dir=inbox, out_dir=tmp_path / "out", year=2025, rubric=rubric, workers=1,
+                           deadline=date(2026, 3, 31), today=date(2026, 2, 1))
+    summary = summarise(run_batch(options))
+    got = {u.code: (u.on_time, [i.code for i in u.issues if not i.is_error]) for u in summary.units}
+    assert got == {"SNV": (None, ["date-unusual"]), "STC": (None, ["date-unusual"]), "SXD": (True, [])}
+    assert (summary.on_time, summary.no_date) == (1, 2)
