@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -344,24 +344,10 @@ def _unit_page(result: BatchResult, u: UnitRow, static: tuple[StaticRow, ...]) -
                                      None if score is None else round(max(score, 0) / row.max * 100, 1)),
             evidence=evidence.get(row.id, "") if row.is_leaf else "",
         ))
-    identity = sub.identity if sub else {}
-    labels = template_texts()["report"]["labels"]
-    signer = " — ".join(x for x in (identity.get("nguoi_ky", ""), identity.get("chuc_vu_nguoi_ky", "")) if x)
-    return UnitPage(
-        name=u.name, code=u.code, group=u.group, year=result.options.year,
-        report_number=identity.get("so_bao_cao", ""),
-        report_date=format_vn_date(u.report_date) if u.report_date else identity.get("ngay_bao_cao", ""),
-        signer=signer, status=u.status, status_label=u.status_label, class_label=u.class_label,
-        class_index=_band_index(result, u.class_label), issues=u.issues,
-        error_count=sum(1 for i in u.issues if i.is_error), warning_count=sum(1 for i in u.issues if not i.is_error),
+    return replace(
+        _base_unit_page(result, u), class_label=u.class_label, class_index=_band_index(result, u.class_label),
         rows=tuple(rows), total_text=_num(u.scores.get(TOTAL)), total_max_text=format_number(rubric.total_max),
-        total_label=report_texts()["html"]["total_unverified" if u.status == Status.TO_FIX else "total"],
-        narrative=tuple((labels[k], sub.narrative.get(k, "")) for k in NARRATIVE_FIELDS) if sub else (),
-        file=display_path(u.file), sha_prefix=sub.sha256[:16] if sub else "",
-        superseded=tuple(display_path(s) for s in u.superseded),
-        rubric=f"{rubric.id} (phiên bản {rubric.version})", contact=u.contact, email=u.email,
-        council=_council_block(result, u), **_standing_fields(u),
-    )
+        total_label=report_texts()["html"]["total_unverified" if u.status == Status.TO_FIX else "total"])
 
 
 def _council_block(result: BatchResult, u: UnitRow) -> CouncilBlock | None:
@@ -508,11 +494,10 @@ def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> Un
         required_header = (lt["col_required"].format(muc_do=rubric.level(asked).label) if asked
                            else lt["col_required_plain"])
         tables.append(LevelTable(crow.criterion.label, required_header, tuple(rows)))
-    page = _base_unit_page(result, u)
-    return UnitPage(**{**page.__dict__, "is_levels": True, "kind_label": lv.kind_label if lv.kind or sub else "",
-                       "asked_label": lv.asked_label, "reached_label": lv.reached_label,
-                       "reached_index": level_rank(rubric, lv.reached_label), "unmet": lv.unmet,
-                       "capped": bool(lv.verdict and lv.verdict.capped), "level_tables": tuple(tables)})
+    return replace(_base_unit_page(result, u), is_levels=True, kind_label=lv.kind_label if lv.kind or sub else "",
+                   asked_label=lv.asked_label, reached_label=lv.reached_label,
+                   reached_index=level_rank(rubric, lv.reached_label), unmet=lv.unmet,
+                   capped=bool(lv.verdict and lv.verdict.capped), level_tables=tuple(tables))
 
 
 

@@ -271,7 +271,7 @@ class _Writer:
             label = u.class_label
             return Styled(label, f"class_{band_index(bands, label)}") if label in bands else label
 
-        status_cell, page_cell = self._status_cell, self._page_cell()
+        status_cell = self._status_cell
         columns = [
             *self._unit_columns(42, 24),
             self._column("status", 11, status_cell),
@@ -281,13 +281,7 @@ class _Writer:
             self._column("class", 12, class_cell),
             *self._final_columns(),
             self._standing_column(),
-            self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
-            self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
-            self._column("report_date", 12, lambda u: u.report_date, "date"),
-            self._column("on_time", 9, lambda u: u.on_time),
-            self._column("in_roster", 11, lambda u: u.in_roster),
-            self._column("file", 48, lambda u: display_path(u.file)),
-            self._column("page", 16, page_cell),
+            *self._file_columns(),
         ]
         self._table(ws, columns, self.summary.units)
 
@@ -388,13 +382,9 @@ class _Writer:
             Column(self._lcol("reached"), 12, reached_cell),
         ]
 
-    def _level_summary(self, ws: Worksheet) -> None:
-        columns = [
-            *self._unit_columns(42, 24),
-            *self._level_columns(),
-            Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
-            *self._final_columns(),
-            self._standing_column(),
+    def _file_columns(self) -> list[Column]:
+        """The end of a Tổng hợp row under either circular: findings, date, file and page."""
+        return [
             self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
             self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
             self._column("report_date", 12, lambda u: u.report_date, "date"),
@@ -402,6 +392,16 @@ class _Writer:
             self._column("in_roster", 11, lambda u: u.in_roster),
             self._column("file", 48, lambda u: display_path(u.file)),
             self._column("page", 16, self._page_cell()),
+        ]
+
+    def _level_summary(self, ws: Worksheet) -> None:
+        columns = [
+            *self._unit_columns(42, 24),
+            *self._level_columns(),
+            Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
+            *self._final_columns(),
+            self._standing_column(),
+            *self._file_columns(),
         ]
         self._table(ws, columns, self.summary.units)
 
