@@ -22,6 +22,7 @@ from processor.model.settings import DocumentSettings, Issuer, load_settings
 from processor.report.documents import plain, reply_file_names, write_documents
 from tests.conftest import libreoffice_convert
 from tests.document_samples import levels_set, points_set, unit
+from tests.print_util import PT_PER_CM, pdf_pages, pdf_text
 
 SETTINGS = DocumentSettings(
     place="Bắc Ninh",
@@ -348,7 +349,6 @@ def test_a_wrong_wording_file_is_refused_before_the_run(tmp_path, wording, messa
 
 # ---- LibreOffice ---------------------------------------------------------------------------
 
-PT_PER_CM = 72 / 2.54
 TOLERANCE = 4.0  # points: glyph boxes may poke a little past the text area
 
 
@@ -362,43 +362,28 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     return pdfs
 
 
-def pdf_pages(pdf: Path) -> list[tuple[float, float, list[tuple[str, float, float, float, float]]]]:
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True,
-                         timeout=60).stdout
-    pages = []
-    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
-        words = [(m[5], float(m[1]), float(m[2]), float(m[3]), float(m[4])) for m in re.finditer(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page[3])]
-        pages.append((float(page[1]), float(page[2]), words))
-    return pages
-
-
 def test_every_page_is_a4_portrait_and_the_summary_table_landscape(rendered):
     for stem, pdf in rendered.items():
         info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True, timeout=60).stdout
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
         width, height = round(float(size[1])), round(float(size[2]))
         assert (width, height) == ((842, 595) if stem.startswith("BangTongHop") else (595, 842)), stem
-        assert all((round(w), round(h)) == (width, height) for w, h, _ in pdf_pages(pdf)), stem
+        assert all((round(w), round(h)) == (width, height) for w, h in (p.size for p in pdf_pages(pdf))), stem
 
 
 def test_nothing_falls_off_the_page_or_into_the_margins(rendered):
     for stem, pdf in rendered.items():
         top, bottom, left, right = (2.0, 2.0, 2.0, 2.0) if stem.startswith("BangTongHop") else (2.0, 2.0, 3.0, 2.0)
-        for number, (width, height, words) in enumerate(pdf_pages(pdf), 1):
+        for number, page in enumerate(pdf_pages(pdf), 1):
+            width, height, words = page.width, page.height, page.words
             assert words, (stem, number)
-            for text, x0, y0, x1, y1 in words:
+            for text, x0, y0, x1, y1 in ((w.text, w.x0, w.y0, w.x1, w.y1) for w in words):
                 if number > 1 and text.isdigit() and y1 < top * PT_PER_CM:
                     continue  # the page number, in the header area from page 2
                 assert left * PT_PER_CM - TOLERANCE <= x0 and x1 <= width - right * PT_PER_CM + TOLERANCE, (
                     stem, number, text, x0, x1)
                 assert top * PT_PER_CM - TOLERANCE <= y0 and y1 <= height - bottom * PT_PER_CM + TOLERANCE, (
                     stem, number, text, y0, y1)
-
-
-def pdf_text(pdf: Path) -> str:
-    out = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=60).stdout
-    return " ".join(out.split())
 
 
 def test_the_decision_pdf_names_every_recommended_unit_once_and_no_other(rendered):
