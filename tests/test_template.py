@@ -71,12 +71,14 @@ def test_public_names_exist_and_point_at_unlocked_cells(blank, layout):
         assert not target.protection.locked, name
 
 
-def test_diem_names_point_at_the_score_column_of_their_criterion(blank):
+def test_diem_names_point_at_the_score_column_of_their_criterion(blank, layout):
     ws = blank[SHEET_SCORES]
     for leaf in LEAVES:
         cell = name_target(blank, f"diem_{leaf}")
         assert cell.column == COL_SCORE + 1
-        assert ws.cell(cell.row, 1).value == leaf
+        # the row of that criterion: its number in the TT column and its wording
+        assert (ws.cell(cell.row, 1).value, ws.cell(cell.row, 2).value) == (
+            layout.row_of(leaf).tt, layout.rubric.get(leaf).label)
         assert name_target(blank, f"minh_chung_{leaf}").row == cell.row
 
 
@@ -136,7 +138,7 @@ def test_metadata_sheet_identifies_rubric_format_and_year(blank, layout):
     meta = {ws[c.a1.replace("B", "A")].value: ws[c.a1].value for c in layout.meta.values()}
     assert meta["rubric_id"] == "tt22-2020"
     assert meta["rubric_version"] == "2020.1"
-    assert meta["template_format"] == "1"
+    assert meta["template_format"] == "2"
     assert meta["year"] == "2025"
     assert meta["unit_code"] == ""
     assert meta["generated_at"].startswith("2026-01-05T08:00")

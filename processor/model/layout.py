@@ -7,12 +7,16 @@ change to either is a new format version, and old versions stay readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from processor.model.rubric import Criterion, Rubric
 
-FORMAT_VERSION = "1"
+# "1": the TT column showed the criterion ids (1a, 3a1) and two labels carried words in
+# parentheses; "2": the TT column and the labels are the circular's own (Điều 5 TT22/2020).
+# Same cells in both: a file of format 1 is read by its own layout, labels included.
+FORMAT_VERSION = "2"
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_IDENTITY = "Thông tin đơn vị"
@@ -84,8 +88,9 @@ class Cell:
 
 @dataclass(frozen=True)
 class CriterionRow:
-    criterion: Criterion
+    criterion: Criterion  # its label is the wording templates of this format print
     row: int
+    tt: str  # what the TT column of this format shows
 
     def cell(self, col: int) -> Cell:
         return Cell(SHEET_SCORES, self.row, col)
@@ -162,11 +167,22 @@ def known_format_versions() -> tuple[str, ...]:
 
 
 def _build_v1(rubric: Rubric) -> Layout:
+    """Format 1: the criterion ids in the TT column and the wording of that time."""
+    return _build(rubric, "1", lambda c: c.id)
+
+
+def _build_v2(rubric: Rubric) -> Layout:
+    """Format 2: the circular's numbering in the TT column (1., a), -) and its own wording."""
+    return _build(rubric, "2", lambda c: c.number)
+
+
+def _build(rubric: Rubric, version: str, tt_of: Callable[[Criterion], str]) -> Layout:
     criteria = rubric.walk()
-    rows = tuple(CriterionRow(c, FIRST_CRITERION_ROW + i) for i, c in enumerate(criteria))
+    rows = tuple(CriterionRow(replace(c, label=c.label_in_format(version)), FIRST_CRITERION_ROW + i, tt_of(c))
+                 for i, c in enumerate(criteria))
     total_row = FIRST_CRITERION_ROW + len(criteria)
     return Layout(
-        format_version="1",
+        format_version=version,
         rubric=rubric,
         identity={
             key: Cell(SHEET_IDENTITY, IDENTITY_FIRST_ROW + i, 1)
@@ -183,7 +199,7 @@ def _build_v1(rubric: Rubric) -> Layout:
     )
 
 
-_BUILDERS = {"1": _build_v1}
+_BUILDERS = {"1": _build_v1, "2": _build_v2}
 
 
 def column_letter(col: int) -> str:

@@ -36,6 +36,19 @@ class Criterion:
     max: float
     children: tuple[Criterion, ...] = ()
     depth: int = 0
+    # How the circular numbers it in its own list ("1.", "a)", "-"); empty: the id stands in.
+    tt: str = ""
+    # The wording templates of an earlier format printed, by format version, so that their
+    # files still match (the scoring rules did not change, only the printed text).
+    earlier_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def number(self) -> str:
+        """The criterion's mark in the TT column of a table that lists the whole rubric."""
+        return self.tt or self.id
+
+    def label_in_format(self, format_version: str) -> str:
+        return dict(self.earlier_labels).get(format_version, self.label)
 
     @property
     def is_leaf(self) -> bool:
@@ -232,7 +245,14 @@ def _parse_criterion(
                 f"nhóm {name}: điểm tối đa {format_number(maximum)} khác tổng điểm tối đa các tiêu chí "
                 f"con ({format_number(total)})"
             )
-    return Criterion(id=cid, label=label, max=maximum or 0.0, children=children, depth=depth)
+    tt = " ".join(str(raw.get("tt", "")).split())
+    earlier = raw.get("earlier_labels", {})
+    if not isinstance(earlier, dict):
+        problems.append(f"{name}: earlier_labels phải là bảng phiên bản định dạng mẫu → nội dung")
+        earlier = {}
+    earlier_labels = tuple((str(k), " ".join(str(v).split())) for k, v in earlier.items())
+    return Criterion(id=cid, label=label, max=maximum or 0.0, children=children, depth=depth, tt=tt,
+                     earlier_labels=earlier_labels)
 
 
 def _parse_bands(raw_bands: list[Any], total_max: float | None, problems: list[str]) -> tuple[Band, ...]:

@@ -312,7 +312,7 @@ def static_rows(layout: Layout) -> tuple[StaticRow, ...]:
             id=c.id, is_leaf=c.is_leaf, max=c.max, max_text=format_number(c.max),
             css=f"depth-{c.depth}" + ("" if c.is_leaf else " group"),
             head=Markup('<td>{}</td><td class="label">{}</td><td class="num">{}</td>').format(
-                c.id, c.label, format_number(c.max)),
+                crow.tt, c.label, format_number(c.max)),
             cells=frozenset((cell.sheet, cell.a1) for cell in cells),
         ))
     return tuple(rows)

@@ -339,7 +339,7 @@ class _Writer:
             r += 1
             c = stat.criterion
             ws.write_string(r, 0, ("  " * c.depth) + c.label, self.f["wrap"])
-            ws.write_string(r, 1, c.id)
+            ws.write_string(r, 1, c.number)  # the circular's numbering, as the template's TT column
             ws.write_number(r, 2, c.max)
             self._cell(ws, r, 3, stat.average, "number")
             self._cell(ws, r, 4, stat.share, "percent")

@@ -127,7 +127,7 @@ class _TemplateWriter(BaseWriter):
             c, r = crow.criterion, crow.row
             leaf_rows = [layout.row_of(x.id).row for x in c.leaves()]
             label_fmt = f["label_bold"] if not c.is_leaf else f[f"label_{min(c.depth, 3)}"] if c.depth else f["label"]
-            ws.write_string(r, COL_TT, c.id, f["center_bold"] if not c.is_leaf else f["center"])
+            ws.write_string(r, COL_TT, crow.tt, f["center_bold"] if not c.is_leaf else f["center"])
             ws.write_string(r, COL_LABEL, c.label, label_fmt)
             ws.write_number(r, COL_MAX, c.max, f["center_bold"] if not c.is_leaf else f["center"])
             # Explicit heights: LibreOffice does not autofit rows of an .xlsx on load.
