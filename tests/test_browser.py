@@ -127,7 +127,10 @@ def test_link_to_unit_page_and_back(watched, demo):
     assert "Cần sửa trước khi nộp lại" in box.inner_text()
     assert "ô D25" in box.inner_text()
     assert watched.page.locator(".badge").inner_text() == "Cần sửa"
-    assert watched.page.locator("tr.has-issue td:first-child").all_inner_texts() == ["3c"]
+    # 3c: the circular numbers it c) under khoản 3
+    assert watched.page.locator("tr.has-issue td:first-child").all_inner_texts() == ["c)"]
+    assert watched.page.locator("tr.has-issue td.label").all_inner_texts() == [
+        "Góp phần tạo lập môi trường chia sẻ tri thức với các đơn vị khác"]
     watched.page.locator("#back-to-index").click()
     assert watched.page.url.endswith("/html/index.html")
     assert watched.errors == []
