@@ -188,6 +188,16 @@ class LevelRow:
     evidence: str
     result: str
 
+    @property
+    def html(self) -> Markup:
+        """The whole <tr>, built here rather than by a template loop (see ScoreRow.html)."""
+        css = f' class="{escape(self.css)}"' if self.css else ""
+        return Markup(
+            f'    <tr{css}>\n      <td>{escape(self.code)}</td><td class="label">{escape(self.label)}</td>'
+            f'<td>{escape(self.required)}</td>\n      <td class="num">{escape(self.figure)}</td>'
+            f'<td>{escape(self.judged)}</td><td class="evidence">{escape(self.evidence)}</td>'
+            f'<td>{escape(self.result)}</td>\n    </tr>\n')
+
 
 @dataclass(frozen=True)
 class LevelTable:
