@@ -39,6 +39,7 @@ from processor.report.summary import Summary, indicator_figure, requirement_text
 from processor.system.oserrors import describe
 from processor.template.base import BaseWriter
 from processor.template.lock import lock_structure
+from processor.text.cells import write_text
 from processor.text.normalise import display_path
 from processor.text.numbers import format_number
 from processor.text.wording import report_texts, wording
@@ -422,7 +423,7 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
             elif value is None or value == "":
                 ws.write_blank(r, c, None, fmt)
             else:
-                ws.write_string(r, c, str(value), fmt)
+                write_text(ws, r, c, str(value), fmt)
         validations(ws, r, row)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     if rows:

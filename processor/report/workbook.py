@@ -1,8 +1,8 @@
 """Write the consolidated workbook TongHop_DVHT_<year>.xlsx with xlsxwriter.
 
-Every submitted string goes through write_string (never write()), and the workbook is
-created with strings_to_formulas/urls/numbers off, so a unit's text can never become a
-formula, a link or a guessed number on the department's PC.
+Every submitted string goes through text.cells.write_text (never write()), and the workbook
+is created with strings_to_formulas/urls/numbers off, so a unit's text can never become a
+formula, a link, rich-text markup or a guessed number on the department's PC.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from processor.report.summary import (
     recognition_result,
     rubric_name,
 )
+from processor.text.cells import write_text
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, display_path
 from processor.text.wording import report_texts
@@ -165,8 +166,8 @@ class _Writer:
         kind = type(value)
         if kind is str:  # the common case first: 2 million cells at 10,000 units
             if value:
-                ws.write_string(r, c, value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…",
-                                 self.f[fmt] if fmt else None)
+                write_text(ws, r, c, value if len(value) <= EXCEL_MAX_TEXT else value[: EXCEL_MAX_TEXT - 1] + "…",
+                           self.f[fmt] if fmt else None)
             return
         if kind is float or kind is int:
             ws.write_number(r, c, value, self.f[fmt] if fmt else self.f["int" if kind is int else "number"])
@@ -189,7 +190,7 @@ class _Writer:
             text = str(value)
             if len(text) > EXCEL_MAX_TEXT:
                 text = text[: EXCEL_MAX_TEXT - 1] + "…"
-            ws.write_string(r, c, text, fm)
+            write_text(ws, r, c, text, fm)
 
     def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0) -> None:
         """A sortable, filterable table: a header row, then one row per item, each cell the

@@ -23,6 +23,7 @@ from processor import __version__
 from processor.model.layout import Cell
 from processor.model.records import Unit
 from processor.template.lock import lock_structure
+from processor.text.cells import write_text
 from processor.text.normalise import nfc
 
 FONT = "Times New Roman"
@@ -135,7 +136,7 @@ class BaseWriter:
         for key, cell in identity.items():
             ws.write_string(cell.row, 0, t["labels"][key], self.f["label"])
             if key in prefilled:
-                ws.write_string(cell.row, cell.col, prefilled[key], self.f["fixed_text"])
+                write_text(ws, cell.row, cell.col, prefilled[key], self.f["fixed_text"])
             elif special is not None and special(ws, key, cell):
                 pass
             elif key == "nam_danh_gia":
@@ -175,7 +176,7 @@ class BaseWriter:
         elif isinstance(value, (date, datetime)):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day), self.f["input_date"])
         else:
-            ws.write_string(row, col, str(value), f)
+            write_text(ws, row, col, str(value), f)
 
     def _messages(self, prompt: list[str], error: list[str], kind: str) -> dict[str, str]:
         return {
@@ -223,7 +224,7 @@ class BaseWriter:
         ws.write_string(0, 0, note)
         for key, cell in meta.items():
             ws.write_string(cell.row, 0, key)
-            ws.write_string(cell.row, cell.col, values[key])
+            write_text(ws, cell.row, cell.col, values[key])
         ws.set_column(0, 1, 24)
         ws.protect(self.password)
         ws.very_hidden()

@@ -1,0 +1,96 @@
+"""The big sheets' rows written as XML (report/sheet_rows.py) read back exactly as the same
+rows written cell by cell through xlsxwriter: values, formats, the sheet's range — and text
+shaped like markup stays text."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from processor.report.sheet_rows import RowSplice, cell_text, rewrite_workbook
+from tests.conftest import libreoffice_convert
+
+ROWS = [
+    ["S01", "Sở Nội vụ", "1a", 10.0, "Quyết định số 1/QĐ ngày 02/3/2025"],
+    ["S02", "Sở Tài chính & Kế hoạch <2025>", "1b", 7.5, " khoảng trắng đầu và cuối "],
+    ["S03", "", "1c", None, "dòng 1\ndòng 2"],
+    ["S04", "Điều khiển\x01\x1f giữa", "2a", 0, "_x0041_ như mã của Excel"],
+    ["S05", "<r><t>Đạt</t></r>", "2b", 1e-7, "=HYPERLINK(\"http://x\")"],
+    ["S06", "Trường THCS Nguyễn Trãi", "3a1", 123456789012.5, "x" * 40000],
+]
+
+
+def write(path: Path, spliced: bool) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False, "strings_to_numbers": False})
+    wb.add_worksheet("Khác").write_string(0, 0, "trang khác")
+    ws = wb.add_worksheet("Minh chứng")
+    wrap, number = wb.add_format({"text_wrap": True, "valign": "top"}), wb.add_format({"num_format": "0.0#"})
+    styles = [None, None, None, number, wrap]
+    ws.write_row(0, 0, ["Mã", "Tên", "TT", "Điểm", "Minh chứng"])
+    ws.autofilter(0, 0, len(ROWS), 4)
+    first = 1 if spliced else len(ROWS)
+    for r, row in enumerate(ROWS[:first], 1):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value:
+                ws.write_string(r, c, value[:32766] + "…" if len(value) > 32767 else value, styles[c])
+            elif isinstance(value, (int, float)):
+                ws.write_number(r, c, value, styles[c])
+    wb.close()
+    splices = [RowSplice("xl/worksheets/sheet2.xml", first + 1, ROWS[first:], styles, len(ROWS), 4)] if spliced else []
+    rewrite_workbook(path, splices, lambda name, data: data)
+
+
+def cells(path: Path) -> list[list[tuple[object, str, bool]]]:
+    ws = openpyxl.load_workbook(path)["Minh chứng"]
+    return [[(c.value, c.number_format, bool(c.alignment.wrap_text)) for c in row] for row in ws.iter_rows()]
+
+
+def test_spliced_rows_read_back_as_the_cell_by_cell_ones(tmp_path):
+    plain, fast = tmp_path / "plain.xlsx", tmp_path / "fast.xlsx"
+    write(plain, spliced=False)
+    write(fast, spliced=True)
+    assert cells(fast)[:5] == cells(plain)[:5]  # xlsxwriter itself turns the <r>…</r> row into markup
+    assert cells(fast)[5][1][0] == "<r><t>Đạt</t></r>"
+    assert cells(fast)[6] == cells(plain)[6]
+    book = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("Minh chứng").to_python()
+    assert book[1:] == [[v if v is not None else "" for v in row] for row in
+                        [[*r[:4], r[4][:32766] + "…" if len(r[4]) > 32767 else r[4]] for r in ROWS]]
+    with zipfile.ZipFile(fast) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert '<dimension ref="A1:E7"/>' in xml and '<autoFilter ref="A1:E7"/>' in xml
+    assert "<r><t>" not in xml
+
+
+def test_the_same_rows_give_the_same_bytes(tmp_path):
+    write(tmp_path / "a.xlsx", spliced=True)
+    write(tmp_path / "b.xlsx", spliced=True)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_libreoffice_reads_the_spliced_sheet(tmp_path):
+    write(tmp_path / "fast.xlsx", spliced=True)
+    libreoffice_convert([tmp_path / "fast.xlsx"], tmp_path / "lo", "xlsx", tmp_path / "profile")
+    assert cells(tmp_path / "lo" / "fast.xlsx")[1:4] == cells(tmp_path / "fast.xlsx")[1:4]
+
+
+@pytest.mark.parametrize(("text", "xml"), [
+    ("a & b < c > d", "a &amp; b &lt; c &gt; d"),
+    ("\x01", "_x0001_"),
+    ("_x0041_", "_x005F_x0041_"),
+    ('"quoted"', '"quoted"'),
+])
+def test_cell_text_escapes_as_excel_reads_it(text, xml):
+    assert cell_text(text) == xml
+
+
+def test_a_value_that_is_not_text_or_a_number_is_refused_not_guessed(tmp_path):
+    from datetime import date
+    with pytest.raises(TypeError):
+        list(__import__("processor.report.sheet_rows", fromlist=["row_parts"]).row_parts(
+            RowSplice("x", 0, [[date(2025, 1, 1)]], [None], 1, 0)))
