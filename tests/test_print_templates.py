@@ -29,6 +29,7 @@ from processor.model.layout import (
 from processor.model.level_layout import HEADER_ROW, SHEET_SELF, build_level_layout
 from processor.model.rubric import load_rubric
 from processor.model.settings import load_settings
+from processor.template.base import MARGINS_IN
 from processor.template.filler import fill_template, submission_values
 from processor.template.levels_writer import LevelTemplateRequest, write_level_template
 from processor.template.writer import TemplateRequest, write_template
@@ -36,7 +37,7 @@ from tests.conftest import FIXED_TIME, full_scores, libreoffice_convert
 from tests.print_util import A4_LANDSCAPE, A4_PORTRAIT, Page, Word, pdf_pages
 from tests.test_level_recalc import complete
 
-RIGHT_MARGIN = 0.4 * 72  # points; the templates' right margin (processor.template.base)
+RIGHT_MARGIN = MARGINS_IN["right"] * 72  # points
 TOLERANCE = 3.0  # points
 
 LONG_EVIDENCE = ("Quyết định số {i}/QĐ-UBND ngày 02/3/2025 của Ủy ban nhân dân tỉnh về việc ban hành Kế hoạch "
