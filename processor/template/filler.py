@@ -13,7 +13,7 @@ from typing import Any
 
 import openpyxl
 
-from processor.template.writer import row_height
+from processor.template.base import UNIT_PAD, text_height
 from processor.text.dates import parse_vn_date
 
 
@@ -38,9 +38,9 @@ def submission_values(
 def _grow_row(cell: Any, text: str) -> None:
     """Make the row tall enough for the text, as a unit does by dragging the row border."""
     sheet = cell.parent
-    width = sheet.column_dimensions[cell.column_letter].width or 10
+    width = (sheet.column_dimensions[cell.column_letter].width or 10 + UNIT_PAD) - UNIT_PAD  # as stored
     dims = sheet.row_dimensions[cell.row]
-    needed = row_height(text, max(int(width * 1.15), 8))
+    needed = text_height(text, width, bold=bool(cell.font and cell.font.b), indent=int(cell.alignment.indent or 0))
     if dims.height is not None and needed > dims.height:
         dims.height = min(needed, 409)
 

@@ -46,19 +46,19 @@ from processor.model.level_layout import (
     IndicatorRow,
     LevelLayout,
 )
-from processor.model.levels import IndicatorType, UnitKind
+from processor.model.levels import Indicator, IndicatorType, UnitKind
 from processor.model.records import Unit
 from processor.model.settings import Settings
 from processor.template import level_formulas as lf
-from processor.template.base import FIXED_FILL, FONT, BaseWriter, fill, row_height, write_locked
+from processor.template.base import FIXED_FILL, FONT, BaseWriter, fill, merged, text_height, write_locked
 from processor.text.dates import format_vn_date
 from processor.text.normalise import nfc
 from processor.text.wording import template_texts, wording
 
-TEXT_CHARS_PER_LINE = 60
-EVIDENCE_CHARS_PER_LINE = 36
-WIDTHS = {COL_CODE: 10, COL_TEXT: TEXT_CHARS_PER_LINE + 2, COL_REQUIRED: 18, COL_COUNT: 9, COL_RATE: 9,
-          COL_SELF: 16, COL_EVIDENCE: EVIDENCE_CHARS_PER_LINE + 2, COL_RESULT: 14}
+# Eight columns are wider than A4 landscape at 100 %: the sheet prints fitted to the page's
+# width (about 85 %), which LibreOffice and Excel both do for a table of several columns.
+WIDTHS = {COL_CODE: 9, COL_TEXT: 52, COL_REQUIRED: 15, COL_COUNT: 8, COL_RATE: 8,
+          COL_SELF: 14, COL_EVIDENCE: 30, COL_RESULT: 12}
 
 
 @dataclass(frozen=True)
@@ -139,8 +139,12 @@ class _LevelWriter(BaseWriter):
             (guide["dont_title"], (f"– {fill(line, **self.ph)}" for line in guide["dont"])),
             (guide["submit_title"], (fill(line, **self.ph) for line in guide["submit"])),
         ])
+        # A dropdown's row fits its longest choice: the unit may pick any of them.
+        kinds = [nfc(k.label) for k in ([self.kind] if self.kind else self.layout.kinds)]
+        levels = [x.label for x in self.rubric.levels]
         self._identity_sheet(wb.add_worksheet(SHEET_IDENTITY), t["identity"], self.layout.identity,
-                             IDENTITY_HEADER_ROW, self._identity_field)
+                             IDENTITY_HEADER_ROW, self._identity_field,
+                             shown={"loai_don_vi": kinds, "muc_do_de_nghi": levels, "cong_nhan_truoc_muc_do": levels})
         self._self_sheet(wb.add_worksheet(SHEET_SELF))
         self._report_sheet(wb.add_worksheet(SHEET_REPORT), t["report"], self.layout.narrative, REPORT_HEADER_ROW)
         self._meta_sheet(wb.add_worksheet(SHEET_META), t["meta_note"], self.layout.meta, self.rubric.id,
@@ -192,17 +196,24 @@ class _LevelWriter(BaseWriter):
         for col, width in WIDTHS.items():
             ws.set_column(col, col, width)
         ws.set_column(COL_APPLIES_1, COL_MET_2, 6, None, {"hidden": True})
-        ws.merge_range(0, COL_CODE, 0, COL_RESULT, fill(t["title"], **self.ph), f["title"])
-        ws.set_row(0, 36)
+        full = merged(*WIDTHS.values())
+        title = fill(t["title"], **self.ph)
+        ws.merge_range(0, COL_CODE, 0, COL_RESULT, title, f["title"])
+        ws.set_row(0, text_height(title, full, size=14, bold=True))
         name_ref = layout.identity["ten_don_vi"]
         ws.merge_range(1, COL_CODE, 1, COL_RESULT, "", f["title"])
         prefix = t["unit_prefix"]
         ws.write_formula(1, COL_CODE, f"={lf.text(prefix)}&{lf.absolute(name_ref)}", f["title"],
                          prefix + (nfc(self.unit.name) if self.unit else ""))
+        # The name a unit types may be long: room for two lines unless the name is known.
+        shown = prefix + nfc(self.unit.name) if self.unit else None
+        ws.set_row(1, text_height(shown, full, size=14, bold=True) if shown else 2 * 14 * 1.32 + 4)
         ws.merge_range(2, COL_CODE, 2, COL_RESULT, t["legend"], f["note"])
-        ws.set_row(2, 34)
+        ws.set_row(2, text_height(t["legend"], full))
         ws.write_row(HEADER_ROW, COL_CODE, t["header"], f["header"])
-        ws.set_row(HEADER_ROW, 32)
+        ws.set_row(HEADER_ROW, max(text_height(h, w, bold=True)
+                                   for h, w in zip(t["header"], WIDTHS.values(), strict=True)))
+        results = (t["met"], t["not_met"], t["not_applicable"])
         for crow in layout.criterion_rows:
             r = crow.row
             ws.write_string(r, COL_CODE, crow.criterion.id.upper(), f["center_bold"])
@@ -210,23 +221,36 @@ class _LevelWriter(BaseWriter):
             for col in (COL_REQUIRED, COL_COUNT, COL_RATE, COL_SELF, COL_EVIDENCE):
                 ws.write_blank(r, col, None, f["label"])
             ws.write_formula(r, COL_RESULT, lf.criterion_result(layout, crow, t), f["formula"], "")
-            ws.set_row(r, row_height(crow.criterion.label, TEXT_CHARS_PER_LINE))
+            ws.set_row(r, max(text_height(crow.criterion.label, WIDTHS[COL_TEXT], bold=True),
+                              *(text_height(x, WIDTHS[COL_RESULT], bold=True) for x in results)))
             for irow in crow.indicator_rows:
                 self._indicator(ws, irow, t)
         r = layout.supported_row
         ws.merge_range(r, COL_CODE, r, COL_EVIDENCE, t["supported_label"], f["label_bold"])
         ws.write_formula(r, COL_RESULT, lf.supported_level(layout, t), f["formula"], "")
-        ws.set_row(r, 34)
+        supported = (t["not_supported"], t["no_kind"], t["no_level"], *(x.label for x in self.rubric.levels))
+        ws.set_row(r, max(text_height(t["supported_label"], merged(*list(WIDTHS.values())[:-1]), bold=True),
+                          *(text_height(x, WIDTHS[COL_RESULT], bold=True) for x in supported)))
         ws.freeze_panes(HEADER_ROW + 1, 0)
-        self._print_setup(ws, landscape=True)
-        ws.repeat_rows(HEADER_ROW)
+        self._print_setup(ws, landscape=True, last_row=r, last_col=COL_RESULT, repeat_row=HEADER_ROW)
         self._protect(ws)
+
+    def _required_texts(self, ind: Indicator, t: dict[str, Any]) -> list[str]:
+        """Every text the indicator's "Yêu cầu" formula can show (lf.required_text)."""
+        if ind.type == IndicatorType.YES_NO:
+            needs = [t["required_yes_no"]]
+        elif ind.type == IndicatorType.GRADE:
+            needs = [self.rubric.grade(g).label for g in ind.required.values()]
+        else:
+            needs = [t["required_members"].format(nguong=n) for n in ind.thresholds.values()]
+            if ind.of == "members_or_learners":
+                needs += [t["required_learners"].format(nguong=n) for n in ind.learner_thresholds.values()]
+        return [*needs, t["not_applicable"]]
 
     def _indicator(self, ws: Worksheet, irow: IndicatorRow, t: dict[str, Any]) -> None:
         f, layout, ind, r = self.f, self.layout, irow.indicator, irow.row
         ws.write_string(r, COL_CODE, ind.code, f["center"])
         ws.write_string(r, COL_TEXT, nfc(ind.label), f["label_1"])
-        ws.set_row(r, row_height(ind.label, TEXT_CHARS_PER_LINE - 2))
         for level, col in lf.APPLIES_COLS.items():
             ws.write_formula(r, col, lf.applies(layout, ind, level), None, "")
         for level, col in lf.MET_COLS.items():
@@ -243,6 +267,14 @@ class _LevelWriter(BaseWriter):
             ws.write_blank(r, COL_RATE, None, f["label"])
         choices = ([g.label for g in self.rubric.grades] if ind.type == IndicatorType.GRADE
                    else [t["met"], t["not_met"]])
+        evidence = self.values.get(f"minh_chung_{ind.id}")
+        # Tall enough for the wording and for anything its cells can show: each requirement,
+        # each choice, each result, and the evidence when it is pre-filled.
+        shown = [(ind.label, COL_TEXT, False, 1), *((x, COL_REQUIRED, False, 0) for x in self._required_texts(ind, t)),
+                 *((x, COL_SELF, False, 0) for x in choices),
+                 *((x, COL_RESULT, True, 0) for x in (t["met"], t["not_met"], t["not_applicable"])),
+                 *([(evidence, COL_EVIDENCE, False, 0)] if isinstance(evidence, str) else [])]
+        ws.set_row(r, max(text_height(nfc(x), WIDTHS[col], bold=bold, indent=indent) for x, col, bold, indent in shown))
         self._input(ws, r, COL_SELF, self.values.get(f"danh_gia_{ind.id}"), "input_text")
         self._list(ws, r, COL_SELF, choices,
                    t["grade_prompt"] if ind.type == IndicatorType.GRADE else t["self_prompt"], t["self_error"])
@@ -267,5 +299,6 @@ class _LevelWriter(BaseWriter):
         ws.set_column(0, 0, 26)
         ws.set_column(1, 1, 70)
         ws.set_column(2, 5, 14)
+        self._print_setup(ws, landscape=True)  # no print area: LibreOffice prints a hidden sheet that has one
         ws.protect(self.password)
         ws.hide()

@@ -35,7 +35,7 @@ from processor.model.layout import (
 from processor.model.records import Unit
 from processor.model.settings import Settings
 from processor.template import formulas
-from processor.template.base import BaseWriter, row_height, write_locked
+from processor.template.base import BaseWriter, merged, row_height, text_height, write_locked
 from processor.template.base import fill as _fill
 from processor.text.normalise import nfc
 from processor.text.numbers import format_number
@@ -43,8 +43,8 @@ from processor.text.wording import template_texts
 
 __all__ = ["TemplateRequest", "row_height", "write_template"]
 
-LABEL_CHARS_PER_LINE = 60
-EVIDENCE_CHARS_PER_LINE = 48
+# Widths (set_column units) that fit A4 landscape at 100 % (processor.template.base).
+SCORE_WIDTHS = {COL_TT: 6, COL_LABEL: 57, COL_MAX: 9, COL_SCORE: 10, COL_EVIDENCE: 41}
 
 
 @dataclass(frozen=True)
@@ -107,20 +107,26 @@ class _TemplateWriter(BaseWriter):
 
     def _scores(self, ws: Worksheet) -> None:
         t, f, layout, rubric = self.texts["scores"], self.f, self.layout, self.rubric
-        widths = {COL_TT: 6, COL_LABEL: LABEL_CHARS_PER_LINE + 2, COL_MAX: 9, COL_SCORE: 11,
-                  COL_EVIDENCE: EVIDENCE_CHARS_PER_LINE + 2}
+        widths = SCORE_WIDTHS
         for col, width in widths.items():
             ws.set_column(col, col, width)
-        ws.merge_range(0, 0, 0, COL_EVIDENCE, _fill(t["title"], **self.ph), f["title"])
+        full = merged(*widths.values())
+        title = _fill(t["title"], **self.ph)
+        ws.merge_range(0, 0, 0, COL_EVIDENCE, title, f["title"])
+        ws.set_row(0, text_height(title, full, size=14, bold=True))
         name_ref = layout.identity["ten_don_vi"]
         ws.merge_range(1, 0, 1, COL_EVIDENCE, "", f["title"])
         prefix = t["unit_prefix"]
         ws.write_formula(1, 0, f"=\"{prefix}\"&'{name_ref.sheet}'!{name_ref.a1}", f["title"],
                          prefix + (nfc(self.req.unit.name) if self.req.unit else ""))
+        # The name a unit types may be long: room for two lines unless the name is known.
+        shown = prefix + nfc(self.req.unit.name) if self.req.unit else None
+        ws.set_row(1, text_height(shown, full, size=14, bold=True) if shown else 2 * 14 * 1.32 + 4)
         ws.merge_range(2, 0, 2, COL_EVIDENCE, t["legend"], f["note"])
-        ws.set_row(2, 34)
+        ws.set_row(2, text_height(t["legend"], full))
         ws.write_row(SCORE_HEADER_ROW, 0, t["header"], f["header"])
-        ws.set_row(SCORE_HEADER_ROW, 32)
+        ws.set_row(SCORE_HEADER_ROW, max(text_height(h, w, bold=True)
+                                         for h, w in zip(t["header"], widths.values(), strict=True)))
 
         step = rubric.step
         for crow in layout.criterion_rows:
@@ -131,7 +137,10 @@ class _TemplateWriter(BaseWriter):
             ws.write_string(r, COL_LABEL, c.label, label_fmt)
             ws.write_number(r, COL_MAX, c.max, f["center_bold"] if not c.is_leaf else f["center"])
             # Explicit heights: LibreOffice does not autofit rows of an .xlsx on load.
-            ws.set_row(r, row_height(c.label, LABEL_CHARS_PER_LINE - 2 * c.depth))
+            evidence = self.values.get(f"minh_chung_{c.id}")
+            ws.set_row(r, max(text_height(c.label, widths[COL_LABEL], bold=not c.is_leaf,
+                                          indent=min(c.depth, 3) if c.is_leaf else 0),
+                              text_height(evidence, widths[COL_EVIDENCE]) if isinstance(evidence, str) else 0))
             if not c.is_leaf:
                 ws.write_formula(r, COL_SCORE, formulas.sum_of_rows(leaf_rows), f["formula"], 0)
                 ws.write_blank(r, COL_EVIDENCE, None, f["label"])
@@ -165,8 +174,8 @@ class _TemplateWriter(BaseWriter):
 
         self._totals(ws, t)
         ws.freeze_panes(SCORE_HEADER_ROW + 1, 0)
-        self._print_setup(ws, landscape=True)
-        ws.repeat_rows(SCORE_HEADER_ROW)
+        self._print_setup(ws, landscape=True, last_row=layout.class_row, last_col=COL_EVIDENCE,
+                          repeat_row=SCORE_HEADER_ROW)
         self._protect(ws)
 
     def _totals(self, ws: Worksheet, t: dict[str, Any]) -> None:
@@ -183,3 +192,5 @@ class _TemplateWriter(BaseWriter):
         # The class text is long when a score is wrong: let it span the evidence column too.
         ws.merge_range(class_row, COL_SCORE, class_row, COL_EVIDENCE, "", f["formula"])
         ws.write_formula(class_row, COL_SCORE, formula, f["formula"], t["incomplete"])
+        width = merged(SCORE_WIDTHS[COL_SCORE], SCORE_WIDTHS[COL_EVIDENCE])
+        ws.set_row(class_row, max(text_height(text, width, bold=True) for text in (t["incomplete"], t["over_max"])))
