@@ -52,8 +52,13 @@ def main(target: Path) -> None:
              "--convert-to", "pdf", "--outdir", str(work), str(work / "cham_diem.xlsx")],
             check=True, capture_output=True, timeout=180,
         )
-        subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(work / "cham_diem.pdf"),
-                        str(work / "page")], check=True, timeout=60)
+        # LibreOffice prints a hidden sheet that has a print area (every sheet of ours has
+        # one): take the page that carries the scoring sheet's title.
+        text = subprocess.run(["pdftotext", str(work / "cham_diem.pdf"), "-"], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+        page = next(n for n, t in enumerate(text.split("\f"), 1) if "BẢNG CHẤM ĐIỂM" in t)
+        subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                        str(work / "cham_diem.pdf"), str(work / "page")], check=True, timeout=60)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(work / "page.png", target)
     print(target)
