@@ -304,6 +304,22 @@ def test_a_document_written_twice_is_byte_identical_and_a_valid_zip(tmp_path):
             assert z.testzip() is None, path.name
 
 
+def test_the_letters_are_the_same_bytes_from_one_or_several_workers(tmp_path):
+    extra = [unit(f"W{i:02d}", f"Trường Tiểu học số {i}", label="Mức độ 1", rank=1, reply=True,
+                  reasons=(Reason("tc2_ct4", "TC2.CT4", "Tỷ lệ", f"{90 + i % 5}% thành viên đạt.", True),))
+             for i in range(20)]
+    docs = levels_set(*extra)
+    written = {}
+    for workers in (1, 3):
+        folder = tmp_path / f"w{workers}"
+        folder.mkdir()
+        paths = write_documents(docs, folder, SETTINGS, workers=workers)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths)
+        written[workers] = [(p.name, p.read_bytes()) for p in paths]
+    assert written[1] == written[3]
+    assert len(written[1]) == 4 + 3 + 20
+
+
 def test_a_letter_holds_only_the_parts_word_needs(tmp_path):
     """No styles of python-docx's template (0.8 MB in every letter), no theme, no numbering,
     no custom XML: a thousand letters are a few megabytes, not a gigabyte."""

@@ -17,8 +17,10 @@ Three guarantees the tests hold it to:
 from __future__ import annotations
 
 import functools
+import os
 import re
 import struct
+import sys
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,11 +31,15 @@ from typing import Any
 from processor.model.errors import ConfigError
 from processor.model.settings import DocumentSettings, Issuer, document_wording
 from processor.report.dossier import DocumentSet, DocUnit
+from processor.system.processes import WorkQueue, run_concurrently
 from processor.text.normalise import clean_text, nfc, safe_file_stem, unique_file_names
 
 FONT = "Times New Roman"
 BODY_PT = 14
 LEVELS = "levels"
+# A second process writes letters from this many on (forking costs more than a few hundred letters).
+PARALLEL_FROM = 400
+LETTERS_PER_CHUNK = 100
 
 # A4 and the margins of NĐ30 (Phụ lục I, II.4): top and bottom 20 mm, left 30 mm, right 20 mm.
 PAGE_W, PAGE_H = 21.0, 29.7
@@ -76,10 +82,14 @@ def document_names(year: int) -> dict[str, str]:
     }
 
 
-def write_documents(docs: DocumentSet, folder: Path, settings: DocumentSettings) -> list[Path]:
+def write_documents(docs: DocumentSet, folder: Path, settings: DocumentSettings, *,
+                    workers: int | None = None) -> list[Path]:
     """Write every document of the season into folder (existing, empty) and return the paths:
     the Tờ trình, the Báo cáo thẩm định, the summary table, the draft decision, then one reply
-    per unit in docs.replies (roster order)."""
+    per unit in docs.replies (roster order).
+
+    workers: processes writing the replies (default: two from PARALLEL_FROM letters on, else
+    one). Each file's bytes depend on its unit alone, so the count changes nothing but time."""
     texts = document_wording(settings)
     ctx = _Context(docs, settings, texts, _season_values(docs, settings, texts))
     names = document_names(docs.year)
@@ -89,11 +99,33 @@ def write_documents(docs: DocumentSet, folder: Path, settings: DocumentSettings)
         (names["bang_tong_hop"], _summary_table),
         (names["quyet_dinh"], _decision),
     ]
-    paths = [build(ctx).save(folder / name) for name, build in writers]
     replies = docs.replies
-    for name, unit in zip(reply_file_names(replies), replies, strict=True):
-        paths.append(_reply(ctx, unit).save(folder / name))
-    return paths
+    letters = [folder / name for name in reply_file_names(replies)]
+    if workers is None:
+        workers = 2 if len(replies) >= PARALLEL_FROM else 1
+    chunks = WorkQueue(len(replies), max(1, min(LETTERS_PER_CHUNK, len(replies) // (4 * max(workers, 1)))))
+    parent = os.getpid()
+
+    def write_letters() -> None:
+        try:
+            for indices in chunks:
+                for i in indices:
+                    _reply(ctx, replies[i]).save(letters[i])
+        except Exception:
+            if os.getpid() == parent:
+                raise
+            sys.exit(1)  # a forked child: the parent writes every letter again and raises the cause
+
+    def season_then_letters() -> None:
+        for name, build in writers:
+            build(ctx).save(folder / name)
+        write_letters()
+
+    # The season-wide documents here while the other workers start on the letters; then all share them.
+    if run_concurrently([season_then_letters, *[write_letters] * (max(workers, 1) - 1)]):
+        for path, unit in zip(letters, replies, strict=True):
+            _reply(ctx, unit).save(path)
+    return [*(folder / name for name, _ in writers), *letters]
 
 
 # ---- wording -------------------------------------------------------------------------------
