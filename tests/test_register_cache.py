@@ -112,7 +112,8 @@ def test_a_changed_byte_is_parsed_again(inbox, tmp_path):
     assert [f.rel for f in warm.resolution.files if was_parsed(f)] == ["hong.xlsx"]
     again = run_batch(options(inbox, tmp_path / "c", db))
     assert again.reused == 3
-    assert again.resolution.files == run_batch(options(inbox, tmp_path / "d", tmp_path / "other.sqlite")).resolution.files
+    fresh = run_batch(options(inbox, tmp_path / "d", tmp_path / "other.sqlite"))
+    assert again.resolution.files == fresh.resolution.files
 
 
 def test_a_renamed_file_is_found_under_its_new_path(inbox, tmp_path):
@@ -161,7 +162,7 @@ PLANTED = Path("/tmp/dvht-cache-test-unpickled")
 
 
 def _json_row(data) -> bytes:  # type: ignore[no-untyped-def]
-    return zlib.compress(json.dumps(data).encode("ascii"))
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 @pytest.mark.parametrize("corrupt", ["garbage", "pickle", "not zlib json", "wrong format tag", "wrong types",
@@ -185,7 +186,7 @@ def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, 
         elif corrupt == "wrong types":
             value = _json_row([*data[:1], str(data[1]), *data[2:]])
         elif corrupt == "text instead of blob":
-            value = zlib.decompress(record).decode("ascii")
+            value = zlib.decompress(record).decode("utf-8")
         elif corrupt == "bomb":
             value = zlib.compress(b"[" + b" " * (16 * 1024 * 1024) + b"]", 9)
         elif corrupt == "bad date":

@@ -80,7 +80,8 @@ def parsed_context(ctx: CheckContext) -> str:
 
 def encode_record(result: FileResult) -> bytes | None:
     """The record without its path, or None when it cannot be stored faithfully (a finding
-    about another file, the path inside its text, a value JSON does not keep exactly)."""
+    about another file, the path inside its text, a value that is not exactly of the record's
+    types, which JSON would not give back as it was: a datetime, an int key, a float subclass)."""
     if not result.sha256 or any(i.file != result.rel for i in result.issues):
         return None
     levels = result.levels
@@ -93,60 +94,76 @@ def encode_record(result: FileResult) -> bytes | None:
                 levels.prior_decision, _date_out(levels.prior_date),
                 [[k, e.judged, e.count, e.evidence] for k, e in levels.indicators.items()]]]
     try:
-        text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError):
+        # the checks a row gets on the way back, on the way in: what is stored is what a cold parse gave
+        if _from_data(data, result.rel, result.mtime) is None or type(result.report_date) not in _DATES or (
+                levels is not None and type(levels.prior_date) not in _DATES):
+            return None
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, KeyError, AttributeError):
         return None
-    if result.rel and json.dumps(result.rel)[1:-1] in text:
+    if result.rel and json.dumps(result.rel, ensure_ascii=False)[1:-1] in text:
         return None  # the path shows inside the record: re-attaching it under another name would lie
-    packed = zlib.compress(text.encode("ascii"), 1)
-    # what comes back must be exactly what went in (types included: a date, not a datetime)
-    if decode_record(packed, result.rel, result.mtime) != result:
-        return None
-    return packed
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
 
 def decode_record(packed: object, rel: str, mtime: float) -> FileResult | None:
     """The record of a row, with the file's path and mtime; None for anything that is not
     exactly a record this version wrote (a crafted or damaged register costs a parse only)."""
     try:
-        return _decode(packed, rel, mtime)
-    except (ValueError, TypeError, KeyError, IndexError, zlib.error, RecursionError, MemoryError):
+        if not isinstance(packed, bytes):
+            return None
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(packed, _MAX_RECORD_BYTES)
+        if inflate.unconsumed_tail or inflate.unused_data or not inflate.eof:
+            return None
+        return _from_data(json.loads(text.decode("utf-8", "surrogatepass")), rel, mtime)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error, RecursionError, MemoryError):
         return None
 
 
-def _decode(packed: object, rel: str, mtime: float) -> FileResult | None:
-    if not isinstance(packed, bytes):
-        return None
-    inflate = zlib.decompressobj()
-    text = inflate.decompress(packed, _MAX_RECORD_BYTES)
-    if inflate.unconsumed_tail or inflate.unused_data or not inflate.eof:
-        return None
-    data = json.loads(text)
-    if not isinstance(data, list) or len(data) != 11 or data[0] != FORMAT:
+_DATES = (date, type(None))
+_SEVERITIES = {s.value: s for s in Severity}
+_STR = {str}
+_SCORE = {float, int, type(None)}
+_OPT_INT = {int, type(None)}
+
+
+def _from_data(data: Any, rel: str, mtime: float) -> FileResult | None:
+    """The record from its decoded rows, checking every value's exact type on the way
+    (TypeError, KeyError or ValueError when one is not what a record holds)."""
+    if type(data) is not list or len(data) != 11 or data[0] != FORMAT:
         return None
     _, size, sha256, identity, report_date, scores, evidence, narrative, issues, identifiable, levels = data
-    return FileResult(
-        rel=rel, size=_int(size), sha256=_str(sha256), mtime=mtime, identity=_str_map(identity),
-        report_date=_date_in(report_date), scores=_score_map(scores), evidence=_str_map(evidence),
-        narrative=_str_map(narrative), issues=tuple(_issue(i, rel) for i in _list(issues)),
-        identifiable=_bool(identifiable), levels=None if levels is None else _levels(levels))
-
-
-def _issue(item: Any, rel: str) -> Issue:
-    code, severity, sheet, cell, message, params = _list(item, 6)
-    return Issue(code=_str(code), severity=Severity(_str(severity)), file=rel, sheet=_str(sheet), cell=_str(cell),
-                 message=_str(message), params=tuple((_str(k), _str(v)) for k, v in (_list(p, 2) for p in
-                                                                                       _list(params))))
+    if type(size) is not int or type(sha256) is not str or type(identifiable) is not bool:
+        raise TypeError("not a record")
+    _strings(identity)
+    _strings(evidence)
+    _strings(narrative)
+    _mapping(scores, _SCORE)
+    found = []
+    for code, severity, sheet, cell, message, params in _list(issues):
+        pairs = tuple((k, v) for k, v in _list(params))
+        if not {type(code), type(sheet), type(cell), type(message), *(type(x) for pair in pairs for x in pair)} <= _STR:
+            raise TypeError("not a finding")
+        found.append(Issue(code, _SEVERITIES[severity], rel, sheet, cell, message, pairs))
+    return FileResult(rel=rel, size=size, sha256=sha256, mtime=mtime, identity=identity,
+                      report_date=_date_in(report_date), scores=scores, evidence=evidence, narrative=narrative,
+                      issues=tuple(found), identifiable=identifiable,
+                      levels=None if levels is None else _levels(levels))
 
 
 def _levels(item: Any) -> LevelEntries:
     kind, asked, members, learners, prior, decision, prior_date, indicators = _list(item, 8)
+    if not ({type(kind), type(decision)} <= _STR and {type(asked), type(members), type(learners), type(prior)}
+            <= _OPT_INT):
+        raise TypeError("not a dossier's figures")
     entries: dict[str, IndicatorEntry] = {}
     for key, judged, count, evidence in (_list(i, 4) for i in _list(indicators)):
-        entries[_str(key)] = IndicatorEntry(judged=_str(judged), count=_opt_int(count), evidence=_str(evidence))
-    return LevelEntries(kind=_str(kind), level_asked=_opt_int(asked), members=_opt_int(members),
-                        learners=_opt_int(learners), prior_level=_opt_int(prior), prior_decision=_str(decision),
-                        prior_date=_date_in(prior_date), indicators=entries)
+        if not ({type(key), type(judged), type(evidence)} <= _STR and type(count) in _OPT_INT):
+            raise TypeError("not an indicator")
+        entries[key] = IndicatorEntry(judged=judged, count=count, evidence=evidence)
+    return LevelEntries(kind=kind, level_asked=asked, members=members, learners=learners, prior_level=prior,
+                        prior_decision=decision, prior_date=_date_in(prior_date), indicators=entries)
 
 
 def _date_out(value: date | None) -> str | None:
@@ -154,49 +171,27 @@ def _date_out(value: date | None) -> str | None:
 
 
 def _date_in(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(_str(value))
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise TypeError("not a date")
+    return date.fromisoformat(value)
 
 
 def _list(value: Any, length: int | None = None) -> list[Any]:
-    if not isinstance(value, list) or (length is not None and len(value) != length):
+    if type(value) is not list or (length is not None and len(value) != length):
         raise TypeError("not a list of the expected length")
     return value
 
 
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError("not a string")
-    return value
+def _mapping(value: Any, types: set[type]) -> None:
+    if (type(value) is not dict or not {type(k) for k in value} <= _STR
+            or not {type(v) for v in value.values()} <= types):
+        raise TypeError("not a mapping of the expected types")
 
 
-def _bool(value: Any) -> bool:
-    if type(value) is not bool:
-        raise TypeError("not a boolean")
-    return value
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise TypeError("not an integer")
-    return value
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise TypeError("not a mapping")
-    return {k: _str(v) for k, v in value.items()}
-
-
-def _score_map(value: Any) -> dict[str, float | None]:
-    if not isinstance(value, dict):
-        raise TypeError("not a mapping")
-    if any(v is not None and type(v) not in (int, float) for v in value.values()):
-        raise TypeError("not a score")
-    return dict(value)
+def _strings(value: Any) -> None:
+    _mapping(value, _STR)
 
 
 # ---- the table ---------------------------------------------------------------------------------
