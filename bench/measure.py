@@ -32,7 +32,8 @@ def _baseline_one(path: str) -> int:
 
 
 def ours(folder: Path, roster: Path, out: Path, workers: int, rubric_id: str = "tt22-2020") -> dict[str, Any]:
-    """The whole run: read + validate, resolve + judge, then publish. Publishing is measured
+    """The whole run: read + validate, resolve + judge, then publish. The register is out's
+    (du_lieu/dvht.sqlite): a second run into the same out re-reads an unchanged folder. Publishing is measured
     only when it works for the rubric (the TT24 reports may not be there yet): otherwise the
     result says why in "publish_error" and its total is the batch alone."""
     from bench.generate import DEADLINE, TIER, TODAY
@@ -57,7 +58,8 @@ def ours(folder: Path, roster: Path, out: Path, workers: int, rubric_id: str = "
                                roster=tuple(load_roster(roster)), roster_path=roster, workers=workers)
     result = run_batch(options)
     batch = time.perf_counter() - start
-    measured: dict[str, Any] = {**result.timings, "files": len(result.found), "batch": batch}
+    measured: dict[str, Any] = {**result.timings, "files": len(result.found), "batch": batch,
+                                "reused": result.reused}
     try:
         published = publish(result)
     except Exception as exc:  # a report not written for this rubric yet: say so, measure the rest

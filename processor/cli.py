@@ -451,6 +451,8 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
                            roster_path=roster_path, deadline=deadline, workers=args.workers, today=today, tier=tier,
                            review_dir=review_dir, documents=settings.documents, register_path=db)
     result = run_batch(options, progress=Progress())
+    for note in result.notes:
+        print(safe_line(note), file=out)
     published = publish(result, lock)
     for line in summary_lines(published.summary, published.paths):
         print(safe_line(line), file=out)

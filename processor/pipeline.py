@@ -6,16 +6,19 @@ temporary file or folder that replaces the previous output when complete.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 import pandas as pd
 
+from processor.intake.checks import same_findings_on
 from processor.intake.council import council_path, read_council, shown_path
 from processor.intake.discover import discover
 from processor.intake.pool import Step, run_files
+from processor.intake.read import file_digest
 from processor.intake.resolve import apply_file_choices, resolve
 from processor.intake.step import process_file
 from processor.judge.council import council_issue_order, judge_council
@@ -27,8 +30,18 @@ from processor.model.council_layout import build_council_layout
 from processor.model.layout import build_layout
 from processor.model.level_layout import LevelLayout, build_level_layout
 from processor.model.levels import LevelRubric
-from processor.model.records import FileResult, UnitResult
+from processor.model.records import FileResult, FoundFile, UnitResult
 from processor.model.rubric import load_rubric
+from processor.register.db import RegisterError
+from processor.register.parsed import (
+    Row,
+    decode_record,
+    encode_record,
+    has_parsed,
+    lookup_parsed,
+    parsed_context,
+    store_parsed,
+)
 from processor.register.store import load_arrivals, load_view
 
 
@@ -46,8 +59,12 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
                        today=options.today, tier=options.tier)
     to_read = [f for f in found if f.skip_reason is None]
-    results = run_files(to_read, step, ctx, options.workers, progress)
+    read = read_files(to_read, step, ctx, options, progress)
+    results = read.results
     timings["read_validate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    notes = store_read(read, ctx, options)
+    timings["parsed_store"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     rubric = options.rubric
@@ -79,7 +96,78 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,
                        council_layout=council_layout, council_path=path, register=view, standings=standings,
-                       arrivals=arrivals)
+                       arrivals=arrivals, reused=len(read.reused), notes=(*read.notes, *notes))
+
+
+@dataclass(frozen=True)
+class Read:
+    """The per-file records of a run, in the order of the files, and which came from the register."""
+
+    results: list[FileResult]
+    reused: frozenset[int]  # positions of the records taken from the register
+    context: str  # the key of the run's context (processor.register.parsed)
+    notes: tuple[str, ...] = ()
+
+
+def read_files(files: list[FoundFile], step: Step, ctx: CheckContext, options: BatchOptions,
+               progress: Callable[[int, int], None] | None = None) -> Read:
+    """The per-file step for every file, except the files whose bytes the register already
+    holds a record of under this context: hashed here (the bytes the record names are the ones
+    just read), decoded, and given their path. Any trouble with the register is a miss."""
+    context = parsed_context(ctx)
+    db = options.register_file
+    reused: dict[int, FileResult] = {}
+    notes: tuple[str, ...] = ()
+    try:
+        if files and has_parsed(db, validity_years, context):
+            digests = [file_digest(f, ctx.limits) for f in files]
+            rows = lookup_parsed(db, validity_years, context, (d for d in digests if d))
+            for i, (f, digest) in enumerate(zip(files, digests, strict=True)):
+                row = rows.get(digest) if digest else None
+                hit = decode_record(row.record, f.rel, f.mtime) if row is not None else None
+                if hit is not None and hit.sha256 == digest and _same_day_findings(hit, row, ctx):
+                    reused[i] = hit
+    except (RegisterError, sqlite3.Error) as exc:
+        reused, notes = {}, (f"Cảnh báo: không dùng được kết quả đọc tệp đã lưu ({_short(exc)}); đã đọc lại mọi tệp.",)
+    misses = [f for i, f in enumerate(files) if i not in reused]
+
+    def forward(done: int, total: int) -> None:
+        if progress:
+            progress(len(reused) + done, len(files))
+
+    fresh = iter(run_files(misses, step, ctx, options.workers, forward) if misses else [])
+    if progress and not misses and files:
+        progress(len(files), len(files))
+    results = [reused[i] if i in reused else next(fresh) for i in range(len(files))]
+    return Read(results=results, reused=frozenset(reused), context=context, notes=notes)
+
+
+def _same_day_findings(hit: FileResult, row: Row, ctx: CheckContext) -> bool:
+    try:
+        computed_on = date.fromisoformat(row.computed_on)
+    except ValueError:
+        return False
+    return same_findings_on(hit, computed_on, ctx.today)
+
+
+def store_read(read: Read, ctx: CheckContext, options: BatchOptions) -> tuple[str, ...]:
+    """Keep the records just parsed for the next run (and mark the reused ones as used); a
+    register that cannot take them costs the next run its speed, never this run its result."""
+    new = [(r.sha256, packed) for i, r in enumerate(read.results)
+           if i not in read.reused and (packed := encode_record(r)) is not None]
+    used = [read.results[i].sha256 for i in sorted(read.reused)]
+    if not new and not used:
+        return ()
+    try:
+        store_parsed(options.register_file, validity_years, read.context, ctx.today, new, used)
+    except (RegisterError, OSError) as exc:
+        return (f"Cảnh báo: không lưu được kết quả đọc tệp vào cơ sở dữ liệu ({_short(exc)}); lần chạy sau sẽ đọc "
+                "lại các tệp này.",)
+    return ()
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).rstrip(".")
 
 
 def _with_updated(files: tuple[FileResult, ...], units: list[UnitResult]) -> tuple[FileResult, ...]:

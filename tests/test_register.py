@@ -58,7 +58,7 @@ def test_a_new_register_is_created_at_the_current_schema_with_the_rollback_journ
         app = con.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()[0]
     assert (version, mode, app) == (SCHEMA_VERSION, "delete", "dvht")
     assert tables == {"meta", "runs", "files", "recognitions", "run_files", "unit_results", "unit_issues", "mail_sent",
-                      "arrivals"}
+                      "arrivals", "parsed_files"}
     assert not (path.parent / "dvht.sqlite-wal").exists()
 
 
@@ -98,7 +98,7 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path):
 @pytest.mark.parametrize(("content", "expected"), [
     (b"Day la ghi chu, khong phai co so du lieu\n" * 50, "không phải cơ sở dữ liệu của phần mềm này"),
     (None, "không phải cơ sở dữ liệu của phần mềm này"),  # SQLite, but someone else's tables
-    ("newer", "do phiên bản mới hơn của phần mềm tạo (lược đồ 99; phiên bản này đọc đến lược đồ 3)"),
+    ("newer", "do phiên bản mới hơn của phần mềm tạo (lược đồ 99; phiên bản này đọc đến lược đồ 4)"),
 ])
 def test_a_file_that_is_not_our_register_or_is_newer_is_refused_in_one_line(tmp_path, content, expected):
     path = tmp_path / "dvht.sqlite"

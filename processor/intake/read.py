@@ -93,6 +93,20 @@ def read_file(found: FoundFile, rubric: AnyRubric, limits: Limits | None = None,
     return _with_empty_score_cells_explained(raw, data, rubric)
 
 
+def file_digest(found: FoundFile, limits: Limits) -> str | None:
+    """SHA-256 of the bytes read_file would read now, or None when it would not read any
+    (too large, empty, not a regular file, an error): such a file is simply read again."""
+    if check_size(found.rel, found.size, limits):
+        return None
+    try:
+        data = _read_regular_file(found.path, limits.max_file_bytes + 1)
+    except OSError:
+        return None
+    if data is None or check_size(found.rel, len(data), limits):
+        return None
+    return hashlib.sha256(data).hexdigest()
+
+
 def _read_regular_file(path: str, limit: int) -> bytes | None:
     """At most limit bytes of a regular file, read-only; None for anything else.
 

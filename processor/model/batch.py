@@ -89,6 +89,8 @@ class BatchResult:
     register: RegisterView | None = None  # what the register knew before this run (recognitions, previous run)
     standings: dict[int, UnitStanding] = field(default_factory=dict)  # per unit position: history and coverage
     arrivals: dict[str, Arrival] = field(default_factory=dict)  # rel path -> the message it came in (collect)
+    reused: int = 0  # files whose record came from the register (same bytes, same context): not parsed again
+    notes: tuple[str, ...] = ()  # Vietnamese lines for the console: what went wrong without failing the run
 
     @property
     def files_by_rel(self) -> dict[str, FileResult]:

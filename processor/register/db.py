@@ -19,7 +19,7 @@ from processor.model.errors import DvhtError
 from processor.system.oserrors import describe
 
 APPLICATION = "dvht"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_TIMEOUT = 30.0  # seconds a run waits for another run's write to finish
 
 Validity = Callable[[str], int | None]  # rubric id -> validity years (None: a rubric without validity)
@@ -105,6 +105,16 @@ CREATE TABLE arrivals (
 """
 
 
+_V4 = """
+CREATE TABLE parsed_files (
+    sha256 TEXT NOT NULL, context TEXT NOT NULL, computed_on TEXT NOT NULL, record BLOB NOT NULL,
+    last_used TEXT NOT NULL,
+    PRIMARY KEY (sha256, context)
+);
+CREATE INDEX parsed_files_used ON parsed_files (last_used);
+"""
+
+
 def _to_v1(con: sqlite3.Connection, validity: Validity) -> None:
     _script(con, _V1)
     con.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
@@ -128,7 +138,13 @@ def _to_v3(con: sqlite3.Connection, validity: Validity) -> None:
     _script(con, _V3)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection, Validity], None], ...] = (_to_v1, _to_v2, _to_v3)  # n-1 -> n
+def _to_v4(con: sqlite3.Connection, validity: Validity) -> None:
+    """Version 4 keeps each file's parsed record by the SHA-256 of its bytes (processor.register.parsed),
+    so that a re-run does not parse an unchanged file again."""
+    _script(con, _V4)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection, Validity], None], ...] = (_to_v1, _to_v2, _to_v3, _to_v4)  # n-1 -> n
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
