@@ -65,6 +65,12 @@ def ours(folder: Path, roster: Path, out: Path, workers: int, rubric_id: str = "
     except Exception as exc:  # a report not written for this rubric yet: say so, measure the rest
         measured["publish_error"] = f"{type(exc).__name__}: {exc}"
         return {"total": batch, **measured}
+    # The parsed records go to the register once the run has published, as `process` does.
+    from processor.pipeline import keep_parsed
+
+    clock = time.perf_counter()
+    keep_parsed(result)
+    measured["parsed_store"] = time.perf_counter() - clock
     total = time.perf_counter() - start
     # The council workbook is the season's own file, updated after the outputs: its own column.
     from processor.report.council_workbook import update_council_workbook

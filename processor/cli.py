@@ -440,7 +440,7 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     """Run the batch and print the summary; returns EXIT_STRICT when units remain to fix or missing.
     lock: taken before the batch reads, so no other run writes into the output meanwhile."""
     from processor.model.batch import BatchOptions
-    from processor.pipeline import run_batch, validity_years
+    from processor.pipeline import keep_parsed, run_batch, validity_years
     from processor.register.store import record_run
     from processor.report.console import Progress, safe_line, summary_lines
     from processor.report.council_workbook import update_council_workbook
@@ -459,6 +459,8 @@ def _run_batch(args: argparse.Namespace, out: TextIO, input_dir: Path, year: int
     assert result.council_path is not None
     update = update_council_workbook(result, published.summary, result.council_path, settings.sheet_password)
     print(safe_line(update.line()), file=out)
+    for note in keep_parsed(result):
+        print(safe_line(note), file=out)
     record_run(options.register_file, validity_years, run_record(result, published.summary,
                                                                  datetime.now().astimezone()))
     print(f"Cơ sở dữ liệu: {options.register_file}", file=out)

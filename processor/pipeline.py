@@ -62,9 +62,6 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     read = read_files(to_read, step, ctx, options, progress)
     results = read.results
     timings["read_validate"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    notes = store_read(read, ctx, options)
-    timings["parsed_store"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     rubric = options.rubric
@@ -96,7 +93,8 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     return BatchResult(options=options, layout=layout, found=tuple(found), resolution=resolution,
                        scores=scores, started_at=started, timings=timings, verdicts=verdicts, council=council,
                        council_layout=council_layout, council_path=path, register=view, standings=standings,
-                       arrivals=arrivals, reused=len(read.reused), notes=(*read.notes, *notes))
+                       arrivals=arrivals, reused=len(read.reused), notes=read.notes, parsed=tuple(results),
+                       parsed_reused=read.reused, parsed_context=read.context)
 
 
 @dataclass(frozen=True)
@@ -150,16 +148,18 @@ def _same_day_findings(hit: FileResult, row: Row, ctx: CheckContext) -> bool:
     return same_findings_on(hit, computed_on, ctx.today)
 
 
-def store_read(read: Read, ctx: CheckContext, options: BatchOptions) -> tuple[str, ...]:
-    """Keep the records just parsed for the next run (and mark the reused ones as used); a
-    register that cannot take them costs the next run its speed, never this run its result."""
-    new = [(r.sha256, packed) for i, r in enumerate(read.results)
-           if i not in read.reused and (packed := encode_record(r)) is not None]
-    used = [read.results[i].sha256 for i in sorted(read.reused)]
+def keep_parsed(result: BatchResult) -> tuple[str, ...]:
+    """Keep the records just parsed for the next run (and mark the reused ones as used), once
+    the run has published; a register that cannot take them costs the next run its speed,
+    never this run its result. Returns the console's warning lines."""
+    new = [(r.sha256, packed) for i, r in enumerate(result.parsed)
+           if i not in result.parsed_reused and (packed := encode_record(r)) is not None]
+    used = [result.parsed[i].sha256 for i in sorted(result.parsed_reused)]
     if not new and not used:
         return ()
+    options = result.options
     try:
-        store_parsed(options.register_file, validity_years, read.context, ctx.today, new, used)
+        store_parsed(options.register_file, validity_years, result.parsed_context, options.today, new, used)
     except (RegisterError, OSError) as exc:
         return (f"Cảnh báo: không lưu được kết quả đọc tệp vào cơ sở dữ liệu ({_short(exc)}); lần chạy sau sẽ đọc "
                 "lại các tệp này.",)

@@ -23,7 +23,7 @@ from processor.intake import pool
 from processor.model.batch import BatchOptions, BatchResult, CheckContext
 from processor.model.records import FileResult, FoundFile, Unit
 from processor.model.rubric import load_rubric
-from processor.pipeline import run_batch, validity_years
+from processor.pipeline import keep_parsed, run_batch, validity_years
 from processor.register.db import MIGRATIONS, SCHEMA_VERSION, open_register
 from processor.report.publish import publish
 from tests.test_batch import sheet_rows
@@ -33,6 +33,12 @@ ROSTER = (Unit("SNV", "Sở Nội vụ", "Sở"), Unit("STC", "Sở Tài chính"
 TODAY = date(2026, 1, 20)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 INTAKE = Path(__file__).resolve().parent.parent / "processor" / "intake"
+
+
+def run(opts: BatchOptions, **kwargs) -> BatchResult:  # type: ignore[no-untyped-def]
+    """run_batch, then its parsed records kept as `process` keeps them once it has published."""
+    result = run_batch(opts, **kwargs)
+    return replace(result, notes=(*result.notes, *keep_parsed(result)))
 
 
 def exploding(found: FoundFile, ctx: CheckContext) -> FileResult:
@@ -74,14 +80,14 @@ def outputs(result: BatchResult) -> tuple[dict, dict]:
 
 def test_a_re_run_parses_no_unchanged_file_and_gives_the_same_outputs(inbox, tmp_path):
     db = tmp_path / "dvht.sqlite"
-    cold = run_batch(options(inbox, tmp_path / "a", db))
+    cold = run(options(inbox, tmp_path / "a", db))
     assert cold.reused == 0 and db.exists()
-    warm = run_batch(options(inbox, tmp_path / "b", db), step=exploding)
+    warm = run(options(inbox, tmp_path / "b", db), step=exploding)
     assert warm.reused == 4
     assert not any(was_parsed(f) for f in warm.resolution.files)
     assert warm.resolution.files == cold.resolution.files
     assert warm.resolution.units == cold.resolution.units
-    two = run_batch(options(inbox, tmp_path / "c", db, workers=2), step=exploding)
+    two = run(options(inbox, tmp_path / "c", db, workers=2), step=exploding)
     assert two.reused == 4
     assert outputs(warm) == outputs(cold) == outputs(two)
 
@@ -90,8 +96,8 @@ def test_a_cached_record_equals_the_cold_parse_field_by_field(inbox, tmp_path):
     """The valid file, the one with errors, the foreign workbook and the broken file alike,
     types included (a score read as an integer stays one)."""
     db = tmp_path / "dvht.sqlite"
-    cold = run_batch(options(inbox, tmp_path / "a", db))
-    warm = run_batch(options(inbox, tmp_path / "b", db), step=exploding)
+    cold = run(options(inbox, tmp_path / "a", db))
+    warm = run(options(inbox, tmp_path / "b", db), step=exploding)
     codes = {f.rel: sorted({i.code for i in f.issues}) for f in cold.resolution.files}
     assert codes["hong.xlsx"] == ["file-unreadable"] and codes["bang_tinh_khac.xlsx"] == ["not-our-template"]
     assert "score-above-max" in codes["lan 2/STC.xlsx"] and codes["SNV.xlsx"] == []
@@ -104,24 +110,24 @@ def test_a_cached_record_equals_the_cold_parse_field_by_field(inbox, tmp_path):
 
 def test_a_changed_byte_is_parsed_again(inbox, tmp_path):
     db = tmp_path / "dvht.sqlite"
-    run_batch(options(inbox, tmp_path / "a", db))
+    run(options(inbox, tmp_path / "a", db))
     changed = inbox / "hong.xlsx"
     changed.write_bytes(b"not a workbook!")
-    warm = run_batch(options(inbox, tmp_path / "b", db), step=exploding)
+    warm = run(options(inbox, tmp_path / "b", db), step=exploding)
     assert warm.reused == 3
     assert [f.rel for f in warm.resolution.files if was_parsed(f)] == ["hong.xlsx"]
-    again = run_batch(options(inbox, tmp_path / "c", db))
+    again = run(options(inbox, tmp_path / "c", db))
     assert again.reused == 3
-    fresh = run_batch(options(inbox, tmp_path / "d", tmp_path / "other.sqlite"))
+    fresh = run(options(inbox, tmp_path / "d", tmp_path / "other.sqlite"))
     assert again.resolution.files == fresh.resolution.files
 
 
 def test_a_renamed_file_is_found_under_its_new_path(inbox, tmp_path):
     db = tmp_path / "dvht.sqlite"
-    run_batch(options(inbox, tmp_path / "a", db))
+    run(options(inbox, tmp_path / "a", db))
     (inbox / "SNV.xlsx").rename(inbox / "So Noi vu.xlsx")
-    warm = run_batch(options(inbox, tmp_path / "b", db), step=exploding)
-    cold = run_batch(options(inbox, tmp_path / "c", tmp_path / "fresh.sqlite"))
+    warm = run(options(inbox, tmp_path / "b", db), step=exploding)
+    cold = run(options(inbox, tmp_path / "c", tmp_path / "fresh.sqlite"))
     assert warm.reused == 4
     assert warm.resolution.files == cold.resolution.files
 
@@ -130,7 +136,7 @@ def test_a_renamed_file_is_found_under_its_new_path(inbox, tmp_path):
                                     "deadline", "limits", "tier"])
 def test_another_tool_rubric_format_or_season_is_a_miss(inbox, tmp_path, monkeypatch, change):
     db = tmp_path / "dvht.sqlite"
-    run_batch(options(inbox, tmp_path / "a", db))
+    run(options(inbox, tmp_path / "a", db))
     changes: dict = {}
     if change == "tool version":
         monkeypatch.setattr(processor, "__version__", "99.0")
@@ -148,7 +154,7 @@ def test_another_tool_rubric_format_or_season_is_a_miss(inbox, tmp_path, monkeyp
         changes["limits"] = replace(BatchOptions(Path(), Path(), 2025, RUBRIC).limits, max_seconds=31)
     else:
         changes["tier"] = "huyen"
-    warm = run_batch(options(inbox, tmp_path / "b", db, **changes), step=exploding)
+    warm = run(options(inbox, tmp_path / "b", db, **changes), step=exploding)
     assert warm.reused == 0
     assert all(was_parsed(f) for f in warm.resolution.files)
 
@@ -169,7 +175,7 @@ def _json_row(data) -> bytes:  # type: ignore[no-untyped-def]
                                      "text instead of blob", "bomb", "trailing bytes", "bad date"])
 def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, corrupt):
     db = tmp_path / "dvht.sqlite"
-    cold = run_batch(options(inbox, tmp_path / "a", db))
+    cold = run(options(inbox, tmp_path / "a", db))
     broken = next(f for f in cold.resolution.files if f.rel == "lan 2/STC.xlsx")
     with sqlite3.connect(db) as con:
         (record,) = con.execute("SELECT record FROM parsed_files WHERE sha256 = ?", (broken.sha256,)).fetchone()
@@ -195,12 +201,12 @@ def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, 
         else:
             value = record + b"trailing"
         con.execute("UPDATE parsed_files SET record = ? WHERE sha256 = ?", (value, broken.sha256))
-    warm = run_batch(options(inbox, tmp_path / "b", db))
+    warm = run(options(inbox, tmp_path / "b", db))
     assert warm.reused == 3
     assert warm.resolution.files == cold.resolution.files
     assert not PLANTED.exists()
     assert warm.notes == ()
-    again = run_batch(options(inbox, tmp_path / "c", db), step=exploding)  # the row was stored again
+    again = run(options(inbox, tmp_path / "c", db), step=exploding)  # the row was stored again
     assert again.reused == 4 and again.resolution.files == cold.resolution.files
 
 
@@ -210,10 +216,10 @@ def test_a_record_is_reused_another_day_only_when_the_day_changes_nothing(make_s
     make_submission("SNV.xlsx", folder=folder, ngay_bao_cao="15/01/2026")
     make_submission("STC.xlsx", folder=folder, ma_don_vi="STC", ten_don_vi="Sở Tài chính", ngay_bao_cao="22/01/2026")
     db = tmp_path / "dvht.sqlite"
-    run_batch(options(folder, tmp_path / "a", db))  # on the 20th: the 22nd is a date in the future
+    run(options(folder, tmp_path / "a", db))  # on the 20th: the 22nd is a date in the future
     for day, out in ((TODAY + timedelta(days=5), "b"), (TODAY - timedelta(days=7), "c")):
-        later = run_batch(options(folder, tmp_path / out, db, today=day))
-        cold = run_batch(options(folder, tmp_path / (out + "_cold"), tmp_path / f"{out}.sqlite", today=day))
+        later = run(options(folder, tmp_path / out, db, today=day))
+        cold = run(options(folder, tmp_path / (out + "_cold"), tmp_path / f"{out}.sqlite", today=day))
         assert later.resolution.files == cold.resolution.files
         assert later.reused == (1 if day > TODAY else 0), day
     codes = {f.rel: [i.code for i in f.issues] for f in later.resolution.files}
@@ -240,9 +246,9 @@ def test_a_register_that_cannot_keep_the_records_costs_speed_not_the_run(inbox, 
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RegisterError("Không ghi được cơ sở dữ liệu x: ổ đĩa đã đầy.")
 
-    reference = run_batch(options(inbox, tmp_path / "a", tmp_path / "ref.sqlite"))
+    reference = run(options(inbox, tmp_path / "a", tmp_path / "ref.sqlite"))
     monkeypatch.setattr(pipeline, "store_parsed", refuse)
-    result = run_batch(options(inbox, tmp_path / "b", tmp_path / "dvht.sqlite"))
+    result = run(options(inbox, tmp_path / "b", tmp_path / "dvht.sqlite"))
     assert result.resolution.files == reference.resolution.files
     assert result.notes == ("Cảnh báo: không lưu được kết quả đọc tệp vào cơ sở dữ liệu (Không ghi được cơ sở dữ liệu "
                             "x: ổ đĩa đã đầy); lần chạy sau sẽ đọc lại các tệp này.",)
@@ -271,20 +277,20 @@ def test_a_register_at_version_3_is_migrated_to_4_keeping_its_data(inbox, tmp_pa
                 "VALUES ('SNV.xlsx', 'abc', 'snv@example.invalid', NULL, 'Phiếu', '<1@x>', 'imap', '2025-01-01')")
     con.close()
     assert SCHEMA_VERSION == 4
-    cold = run_batch(options(inbox, tmp_path / "a", path))
+    cold = run(options(inbox, tmp_path / "a", path))
     with open_register(path, validity_years) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 4
         assert con.execute("SELECT path, last_outcome FROM files").fetchall() == [("SNV.xlsx", "used")]
         assert con.execute("SELECT sender FROM arrivals").fetchall() == [("snv@example.invalid",)]
         assert con.execute("SELECT count(*) FROM parsed_files").fetchone()[0] == 4
-    warm = run_batch(options(inbox, tmp_path / "b", path), step=exploding)
+    warm = run(options(inbox, tmp_path / "b", path), step=exploding)
     assert warm.reused == 4 and warm.resolution.files == cold.resolution.files
 
 
 def test_the_pool_is_not_started_when_every_file_is_reused(inbox, tmp_path, monkeypatch):
     db = tmp_path / "dvht.sqlite"
-    run_batch(options(inbox, tmp_path / "a", db))
+    run(options(inbox, tmp_path / "a", db))
     monkeypatch.setattr(pool, "ProcessPoolExecutor", None)  # would fail if used
     seen = []
-    result = run_batch(options(inbox, tmp_path / "b", db), progress=lambda done, total: seen.append((done, total)))
+    result = run(options(inbox, tmp_path / "b", db), progress=lambda done, total: seen.append((done, total)))
     assert result.reused == 4 and seen[-1] == (4, 4)

@@ -90,6 +90,12 @@ class BatchResult:
     standings: dict[int, UnitStanding] = field(default_factory=dict)  # per unit position: history and coverage
     arrivals: dict[str, Arrival] = field(default_factory=dict)  # rel path -> the message it came in (collect)
     reused: int = 0  # files whose record came from the register (same bytes, same context): not parsed again
+    # The per-file records as read (before the register touched them), which came from the
+    # register, and their context key: kept in the register only once the run has published
+    # (processor.pipeline.keep_parsed), so a run that fails leaves the register as it was.
+    parsed: tuple[FileResult, ...] = ()
+    parsed_reused: frozenset[int] = frozenset()
+    parsed_context: str = ""
     notes: tuple[str, ...] = ()  # Vietnamese lines for the console: what went wrong without failing the run
 
     @property
