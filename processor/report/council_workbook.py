@@ -358,12 +358,14 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
     guide = wb.add_worksheet(layout.guide)
     lines = [line.format(**ph) for line in guide_lines]
     writer._guide_sheet(guide, texts["title"].format(nam=year), result.options.rubric.legal_basis, [("", lines)])
-    # the guide's rows as _guide_sheet writes them (title, basis, a blank, the heading, the lines),
-    # each as tall as its wrapped text in the 110-wide column at 12 points
+    # a column as wide as a portrait page's printable width (LibreOffice prints the 110 wide one
+    # past the right edge), and the guide's rows as _guide_sheet writes them (title, basis, a
+    # blank, the heading, the lines), each as tall as its wrapped text at 12 points
+    guide.set_column(0, 0, 88)
     for r, line in enumerate([texts["title"].format(nam=year), result.options.rubric.legal_basis, "", "", *lines]):
-        if height := row_height([(line, 110 * 11 / 12)], bold=r == 0):
+        if height := row_height([(line, 88 * 11 / 12)], bold=r == 0):
             guide.set_row(r, height * 14 / 11 if r == 0 else height * 12 / 11)
-    page_setup(guide, widths=[110], title=texts["title"].format(nam=year), landscape=False)
+    page_setup(guide, widths=[88], title=texts["title"].format(nam=year), landscape=False)
     conclusion_options = [o.text for o in layout.options]
     _sheet(wb, writer, layout.units, units, texts, year, result, validations=lambda ws, r, row: ws.data_validation(
         r, layout.units.index["conclusion"], r, layout.units.index["conclusion"],

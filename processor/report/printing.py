@@ -58,7 +58,7 @@ def lines(text: str, width: float) -> int:
     word as Excel and LibreOffice do: a little more than they need (an average letter of
     Times New Roman is narrower than the digit a column's width is counted in; capitals
     are wider), so that the text always fits."""
-    room = max(1.0, width * 1.2 - 0.5)
+    room = max(1.0, width * 1.12 - 0.5)
     n = 0
     for part in text.split("\n"):
         n += 1

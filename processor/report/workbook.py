@@ -200,7 +200,7 @@ class _Writer:
             ws.write_string(r, c, text, fm)
 
     def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0,
-               numbered: bool = True, landscape: bool | None = None) -> None:
+               numbered: bool = False, landscape: bool | None = None) -> None:
         """A sortable, filterable table: a header row, then one row per item, each cell the
         value its column takes from the item, written as its column says; STT first
         (numbered), and printed with its header row on every page. A row whose text wraps is
@@ -232,8 +232,9 @@ class _Writer:
                     value = value_of(item)
                     if value is not None and value != "":
                         cell(ws, r, c, value, "wrap")
-                        if type(value) is str and len(value) > width * 0.6:
-                            texts.append((value, width))
+                        text = value.value if type(value) is Styled else value
+                        if type(text) is str and len(text) > width * 0.6:
+                            texts.append((text, width))
                 if texts and (height := row_height(texts)):
                     ws.set_row(r, height)
         ws.freeze_panes(first_row + 1, 0)
@@ -284,7 +285,7 @@ class _Writer:
             self._column("self_result", 11, lambda u: u.final.self_label if u.final else None, "wrap"),
             self._column("verified_result", 11, lambda u: u.final.verified_label if u.final else None, "wrap"),
             self._column("final_result", 11, final_cell, "wrap"),
-            self._column("finality", 18, lambda u: u.finality_label, "wrap"),
+            self._column("finality", 26, lambda u: u.finality_label, "wrap"),
             self._column("review_state", 20, lambda u: u.review_label, "wrap"),
         ]
 
@@ -307,11 +308,11 @@ class _Writer:
         status_cell = self._status_cell
         columns = [
             *self._unit_columns(28, 15),
-            self._column("status", 9, status_cell),
+            self._column("status", 9, status_cell, "wrap"),
             *(Column(self._criterion_header(c.id), 7, _score_of(c.id), "number") for c in self.rubric.criteria),
             self._column("total", 7, _score_of(TOTAL), "number"),
             self._column("own_total", 13, _own_total, "number"),
-            self._column("class", 10, class_cell),
+            self._column("class", 10, class_cell, "wrap"),
             *self._final_columns(),
             self._standing_column(),
             *self._file_columns(),
@@ -402,6 +403,7 @@ class _Writer:
     def _charts(self, ws: Worksheet, r: int, first: Any, second: Any, widths: list[float]) -> None:
         """The two charts under the tables, side by side when the page is wide enough: printed
         at the end of the sheet rather than widening every page (as they did on the right)."""
+        ws.set_h_pagebreaks([r])  # the charts on a page of their own, never cut by a page break
         ws.insert_chart(r, 0, first, {"x_scale": 1.0, "y_scale": 1.0})
         beside = sum(widths) >= 120
         at = (r, next(c for c in range(len(widths)) if sum(widths[:c]) >= 70)) if beside else (r + 16, 0)
@@ -427,9 +429,9 @@ class _Writer:
 
         return [
             Column(self._lcol("kind"), 22, lambda u: u.level.kind_label if u.level else "", "wrap"),
-            self._column("status", 9, self._status_cell),
+            self._column("status", 9, self._status_cell, "wrap"),
             Column(self._lcol("asked"), 10, lambda u: u.level.asked_label if u.level else ""),
-            Column(self._lcol("reached"), 10, reached_cell),
+            Column(self._lcol("reached"), 10, reached_cell, "wrap"),
         ]
 
     def _file_columns(self) -> list[Column]:
@@ -560,7 +562,7 @@ class _Writer:
         row r: (first data row, last data row, the row after the block and a blank one).
 
         A share is of the units with a valid dossier (the rated labels: a class, a level,
-        "Không đạt", a final result or "Không đề nghị công nhận"), as the header says, and the
+        not reached, a final result or not recommended), as the header says, and the
         block's last row gives that number: the shares of a column add up to 100 %, and a
         unit still to fix or missing is counted but has no share."""
         share = self._col("share_valid")
@@ -735,10 +737,10 @@ class _Writer:
         """Lịch sử công nhận: every recognition the register holds of each unit, newest first,
         under a title (and a line saying so when the register holds none)."""
         ht = self.t["history"]
-        self._heading(ws, 0, ht["title"], "title_wrap", 134, 9)
+        self._heading(ws, 0, ht["title"], "title_wrap", 129, 8)
         rows = [(u, r) for u in self.summary.units for r in u.standing.history]
         if not rows:
-            self._heading(ws, 1, ht["none"], "note_wrap", 134, 9)
+            self._heading(ws, 1, ht["none"], "note_wrap", 129, 8)
         columns = [
             self._column("code", 9, lambda pair: pair[0].code),
             self._column("name", 30, lambda pair: pair[0].name, "wrap"),
