@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench docs-image docs-decision-image docs-screenshots clean
+.PHONY: demo test lint bench docs-image docs-decision-image docs-workbook-image docs-screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên")'
@@ -43,6 +43,10 @@ docs-image: $(VENV)/.runtime
 # The README's picture of the draft decision's first page (needs LibreOffice Writer and poppler-utils).
 docs-decision-image: $(VENV)/.runtime
 	$(BIN)/python tools/render_decision_image.py docs/du_thao_quyet_dinh.png
+
+# The README's picture of the consolidated workbook's first printed page (needs LibreOffice and poppler-utils).
+docs-workbook-image: $(VENV)/.runtime
+	$(BIN)/python tools/render_workbook_image.py docs/tong_hop_in.png
 
 # The README's screenshots of the HTML pages (after make demo; needs Debian's chromium).
 docs-screenshots: $(VENV)/.dev

@@ -88,7 +88,8 @@ def by_header(workbook: Path, name: str, columns: tuple[str, ...]) -> dict[str, 
     """Code -> the values of the named columns, in the sheet's own rows."""
     header, *body = sheet(workbook, name)
     at = [header.index(c) for c in columns]
-    return {r[0]: tuple(r[i] for i in at) for r in body}
+    code = header.index("Mã đơn vị")
+    return {r[code]: tuple(r[i] for i in at) for r in body}
 
 
 def page(published, code: str) -> str:
@@ -193,6 +194,9 @@ def _block(rows: list[tuple], title: str) -> list[tuple]:
     return [tuple(round(v, 4) if isinstance(v, float) else v for v in r if v is not None) for r in rows[start:end]]
 
 
+SHARE, VALID_UNITS = "Tỷ lệ trên số đơn vị hợp lệ", "Số đơn vị hợp lệ (mẫu số của tỷ lệ)"
+
+
 def pc(n: int, of: int) -> float:
     return round(n / of, 4)
 
@@ -202,13 +206,15 @@ def test_statistics_count_final_results_next_to_self_assessed_ones(tt24):
     rows = sheet(published.workbook, "Thống kê")
     own = _block(rows, "Số đơn vị theo mức độ đạt (kết quả tự đánh giá, theo số liệu của đơn vị)")
     final = _block(rows, "Số đơn vị theo kết quả cuối cùng (sau thẩm định)")
-    head = ("Toàn tỉnh", "Tỷ lệ (Toàn tỉnh)", DN, f"Tỷ lệ ({DN})", SO, f"Tỷ lệ ({SO})")
-    assert own == [("Mức độ đạt", *head), ("Mức độ 2", 2, pc(2, 7), 0, 0, 2, pc(2, 6)),
-                   ("Mức độ 1", 3, pc(3, 7), 1, 1, 2, pc(2, 6)), ("Không đạt", 0, 0, 0, 0, 0, 0),
-                   ("Chưa đánh giá", 2, pc(2, 7), 0, 0, 2, pc(2, 6))]
-    assert final == [("Kết quả cuối cùng", *head), ("Mức độ 2", 1, pc(1, 7), 0, 0, 1, pc(1, 6)),
-                     ("Mức độ 1", 3, pc(3, 7), 1, 1, 2, pc(2, 6)), (NOT_RECOMMENDED, 1, pc(1, 7), 0, 0, 1, pc(1, 6)),
-                     (TO_FIX, 1, pc(1, 7), 0, 0, 1, pc(1, 6)), (MISSING, 1, pc(1, 7), 0, 0, 1, pc(1, 6))]
+    # shares of the units with a valid dossier (5: SKH, SNV, STC, SXD, CTXD; Doanh nghiệp 1, Sở 4),
+    # none for a unit still to fix or missing; the block's last row says the denominator
+    head = ("Toàn tỉnh", f"{SHARE} (Toàn tỉnh)", DN, f"{SHARE} ({DN})", SO, f"{SHARE} ({SO})")
+    assert own == [("Mức độ đạt", *head), ("Mức độ 2", 2, pc(2, 5), 0, 0, 2, pc(2, 4)),
+                   ("Mức độ 1", 3, pc(3, 5), 1, 1, 2, pc(2, 4)), ("Không đạt", 0, 0, 0, 0, 0, 0),
+                   ("Chưa đánh giá", 2, 0, 2), (VALID_UNITS, 5, 1, 4)]
+    assert final == [("Kết quả cuối cùng", *head), ("Mức độ 2", 1, pc(1, 5), 0, 0, 1, pc(1, 4)),
+                     ("Mức độ 1", 3, pc(3, 5), 1, 1, 2, pc(2, 4)), (NOT_RECOMMENDED, 1, pc(1, 5), 0, 0, 1, pc(1, 4)),
+                     (TO_FIX, 1, 0, 1), (MISSING, 1, 0, 1), (VALID_UNITS, 5, 1, 4)]
 
 
 def test_unit_pages_show_the_council_block(tt24):
@@ -313,9 +319,14 @@ def test_tt22_verified_points_lower_the_class_everywhere(make_submission, tmp_pa
         (2, "SNV", "Sở Nội vụ", SO, "Khá", VERIFIED),
     ]
     final = _block(sheet(published.workbook, "Thống kê"), "Số đơn vị theo kết quả cuối cùng (sau thẩm định)")
-    assert final == [("Kết quả cuối cùng", "Toàn tỉnh", "Tỷ lệ (Toàn tỉnh)", SO, f"Tỷ lệ ({SO})"),
+    head = ("Toàn tỉnh", f"{SHARE} (Toàn tỉnh)", SO, f"{SHARE} ({SO})")
+    assert final == [("Kết quả cuối cùng", *head),
                      ("Tốt", 1, 0.5, 1, 0.5), ("Khá", 1, 0.5, 1, 0.5), ("Trung bình", 0, 0, 0, 0),
-                     (NOT_RECOMMENDED, 0, 0, 0, 0), (TO_FIX, 0, 0, 0, 0), (MISSING, 0, 0, 0, 0)]
+                     (NOT_RECOMMENDED, 0, 0, 0, 0), (TO_FIX, 0, 0), (MISSING, 0, 0), (VALID_UNITS, 2, 2)]
+    own = _block(sheet(published.workbook, "Thống kê"),
+                 "Số đơn vị theo xếp loại (kết quả tự đánh giá, theo điểm của đơn vị)")
+    assert own == [("Xếp loại", *head), ("Tốt", 2, 1.0, 2, 1.0), ("Khá", 0, 0, 0, 0), ("Trung bình", 0, 0, 0, 0),
+                   ("Không đạt", 0, 0, 0, 0), ("Chưa xếp loại", 0, 0), (VALID_UNITS, 2, 2)]
     facts = council_block(page(published, "SNV"))["facts"]
     assert facts == {"Kết quả tự đánh giá": "Tốt", "Kết quả thẩm định": "Khá", "Kết quả cuối cùng": "Khá",
                      "Căn cứ kết quả cuối cùng": VERIFIED, "Tình trạng thẩm định": APPLIED}

@@ -149,18 +149,25 @@ def test_evidence_sheet_lists_unit_by_indicator(season):
 def test_stats_sheet_counts_by_level_group_and_kind_and_rates_each_indicator(season):
     _, published = season
     rows = sheet(published, "Thống kê")
-    assert rows[:6] == [
+    # shares of the units with a valid dossier (5; Doanh nghiệp 1, Sở 3, Trường học 1), the last row
+    share, valid = "Tỷ lệ trên số đơn vị hợp lệ", "Số đơn vị hợp lệ (mẫu số của tỷ lệ)"
+    third = pytest.approx(1 / 3)
+    assert rows[:7] == [
         ("Số đơn vị theo mức độ đạt (kết quả tự đánh giá, theo số liệu của đơn vị)", *[None] * 8),
-        ("Mức độ đạt", "Toàn tỉnh", "Tỷ lệ (Toàn tỉnh)", DN, f"Tỷ lệ ({DN})", SO, f"Tỷ lệ ({SO})", TH, f"Tỷ lệ ({TH})"),
-        ("Mức độ 2", 1, pytest.approx(1 / 7), 0, 0, 1, 0.2, 0, 0),
-        ("Mức độ 1", 3, pytest.approx(3 / 7), 1, 1, 1, 0.2, 1, 1),
-        ("Không đạt", 1, pytest.approx(1 / 7), 0, 0, 1, 0.2, 0, 0),
-        ("Chưa đánh giá", 2, pytest.approx(2 / 7), 0, 0, 2, 0.4, 0, 0),
+        ("Mức độ đạt", "Toàn tỉnh", f"{share} (Toàn tỉnh)", DN, f"{share} ({DN})", SO, f"{share} ({SO})", TH,
+         f"{share} ({TH})"),
+        ("Mức độ 2", 1, 0.2, 0, 0, 1, third, 0, 0),
+        ("Mức độ 1", 3, 0.6, 1, 1, 1, third, 1, 1),
+        ("Không đạt", 1, 0.2, 0, 0, 1, third, 0, 0),
+        ("Chưa đánh giá", 2, None, 0, None, 2, None, 0, None),
+        (valid, 5, None, 1, None, 3, None, 1, None),
     ]
-    assert rows[7][0] == "Số đơn vị theo kết quả cuối cùng (sau thẩm định)"  # tests/test_final_results.py
-    assert rows[16][:3] == ("Mức độ đạt", OFFICE_LABEL, f"Tỷ lệ ({OFFICE_LABEL})")
-    assert [r[:7] for r in rows[17:21]] == [("Mức độ 2", 1, 0.2, 0, 0, 0, 0), ("Mức độ 1", 1, 0.2, 1, 1, 1, 1),
-                                           ("Không đạt", 1, 0.2, 0, 0, 0, 0), ("Chưa đánh giá", 2, 0.4, 0, 0, 0, 0)]
+    assert rows[8][0] == "Số đơn vị theo kết quả cuối cùng (sau thẩm định)"  # tests/test_final_results.py
+    assert rows[18][:3] == ("Mức độ đạt", OFFICE_LABEL, f"{share} ({OFFICE_LABEL})")
+    assert [r[:7] for r in rows[19:24]] == [("Mức độ 2", 1, third, 0, 0, 0, 0), ("Mức độ 1", 1, third, 1, 1, 1, 1),
+                                           ("Không đạt", 1, third, 0, 0, 0, 0),
+                                           ("Chưa đánh giá", 2, None, 0, None, 0, None),
+                                           (valid, 3, None, 1, None, 1, None)]
     head = rows.index(("Nội dung chỉ tiêu", "Chỉ tiêu", "Số đơn vị đạt", "Số đơn vị áp dụng", "Tỷ lệ đạt",
                        *[None] * 4))
     rates = [r[1:5] for r in rows[head + 1:]]

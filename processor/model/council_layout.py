@@ -96,30 +96,31 @@ def build_council_layout(rubric: AnyRubric) -> CouncilLayout:
         return Column(key=key, header=col[key], width=width, **kw)
 
     unit_columns = [
-        c("stt", 5), c("code", 11), c("name", 32, wrap=True), c("group", 16, wrap=True),
-        *([c("kind", 22, wrap=True)] if levels else []),
-        c("status", 11), c("file", 28, wrap=True), c("file_code", 10), c("files", 34, wrap=True),
-        *([c("asked", 11)] if levels else []),
-        c("self", 16, wrap=True), c("verified", 16, wrap=True),
-        c("conclusion", 26, entry=True, wrap=True), c("reason", 36, entry=True, wrap=True),
-        c("file_choice", 16, entry=True, wrap=True), c("confirm", 12, entry=True),
-        c("final", 20, wrap=True), c("finality", 24, wrap=True), c("state", 34, wrap=True),
+        # widths: the sheet prints one page wide (A4 landscape), so every column is as narrow as it reads
+        c("stt", 5), c("code", 10), c("name", 24, wrap=True), c("group", 14, wrap=True),
+        *([c("kind", 18, wrap=True)] if levels else []),
+        c("status", 9, wrap=True), c("file", 22, wrap=True), c("file_code", 10), c("files", 24, wrap=True),
+        *([c("asked", 10, wrap=True)] if levels else []),
+        c("self", 12, wrap=True), c("verified", 12, wrap=True),
+        c("conclusion", 22, entry=True, wrap=True), c("reason", 30, entry=True, wrap=True),
+        c("file_choice", 12, entry=True, wrap=True), c("confirm", 10, entry=True),
+        c("final", 14, wrap=True), c("finality", 18, wrap=True), c("state", 24, wrap=True),
         c("key", 8, hidden=True), c("file_sha", 8, hidden=True), c("entries_sha", 8, hidden=True),
     ]
     if levels:
         item_columns = [
-            c("stt", 5), c("code", 11), c("name", 28, wrap=True), c("item", 9), c("item_text", 44, wrap=True),
-            c("requirement", 18, wrap=True), c("self_judged", 14, wrap=True), c("figure", 16, wrap=True),
-            c("evidence", 34, wrap=True), c("computed", 12),
-            c("verdict", 16, entry=True, wrap=True), c("opinion", 36, entry=True, wrap=True),
+            c("stt", 5), c("code", 10), c("name", 20, wrap=True), c("item", 9), c("item_text", 36, wrap=True),
+            c("requirement", 18, wrap=True), c("self_judged", 12, wrap=True), c("figure", 14, wrap=True),
+            c("evidence", 30, wrap=True), c("computed", 10, wrap=True),
+            c("verdict", 14, entry=True, wrap=True), c("opinion", 30, entry=True, wrap=True),
             c("item_state", 16, wrap=True), c("key", 8, hidden=True),
         ]
     else:
         item_columns = [
-            c("stt", 5), c("code", 11), c("name", 28, wrap=True),
-            Column("item", col["item_points"], 9), c("item_text", 44, wrap=True), c("max", 9),
-            c("self_score", 10), c("evidence", 34, wrap=True),
-            c("score", 12, entry=True), c("opinion", 36, entry=True, wrap=True),
+            c("stt", 5), c("code", 10), c("name", 20, wrap=True),
+            Column("item", col["item_points"], 9), c("item_text", 36, wrap=True), c("max", 8),
+            c("self_score", 9), c("evidence", 30, wrap=True),
+            c("score", 11, entry=True), c("opinion", 30, entry=True, wrap=True),
             c("item_state", 16, wrap=True), c("key", 8, hidden=True),
         ]
     conclusion = texts["conclusion"]

@@ -35,6 +35,7 @@ from processor.model.level_layout import LevelLayout
 from processor.model.levels import IndicatorType, LevelRubric, UnitKind, denominator_of
 from processor.model.records import UnitResult
 from processor.model.rubric import Rubric
+from processor.report.printing import page_setup, row_height
 from processor.report.summary import Summary, indicator_figure, requirement_text
 from processor.system.oserrors import describe
 from processor.template.base import BaseWriter
@@ -356,8 +357,16 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
     ph = {"trang_chi_tieu": layout.items.name, "trang_ket_luan": layout.units.name,
           "buoc": format_number(getattr(result.options.rubric, "step", 0.5))}
     guide = wb.add_worksheet(layout.guide)
-    writer._guide_sheet(guide, texts["title"].format(nam=year), result.options.rubric.legal_basis,
-                        [("", [line.format(**ph) for line in guide_lines])])
+    lines = [line.format(**ph) for line in guide_lines]
+    writer._guide_sheet(guide, texts["title"].format(nam=year), result.options.rubric.legal_basis, [("", lines)])
+    # a column as wide as a portrait page's printable width (LibreOffice prints the 110 wide one
+    # past the right edge), and the guide's rows as _guide_sheet writes them (title, basis, a
+    # blank, the heading, the lines), each as tall as its wrapped text at 12 points
+    guide.set_column(0, 0, 88)
+    for r, line in enumerate([texts["title"].format(nam=year), result.options.rubric.legal_basis, "", "", *lines]):
+        if height := row_height([(line, 88 * 11 / 12)], bold=r == 0):
+            guide.set_row(r, height * 14 / 11 if r == 0 else height * 12 / 11)
+    page_setup(guide, widths=[88], title=texts["title"].format(nam=year), landscape=False)
     conclusion_options = [o.text for o in layout.options]
     _sheet(wb, writer, layout.units, units, texts, year, result, validations=lambda ws, r, row: ws.data_validation(
         r, layout.units.index["conclusion"], r, layout.units.index["conclusion"],
@@ -401,13 +410,21 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
     f = writer.f
     ws = wb.add_worksheet(sheet.name)
     last = len(sheet.columns) - 1
-    ws.write_string(0, 0, texts["title"].format(nam=year), f["heading"])
-    ws.write_string(1, 0, texts["subtitle"].format(can_cu=result.options.rubric.legal_basis.split(" quy định")[0]),
-                    f["note"])
+    shown = [c for c in sheet.columns if not c.hidden]  # the hidden key columns are the last ones
+    width = sum(c.width for c in shown)
+    title = texts["title"].format(nam=year)
+    subtitle = texts["subtitle"].format(can_cu=result.options.rubric.legal_basis.split(" quy định")[0])
+    # over the whole table, wrapped: printed whole, not cut at the edge of column A
+    ws.merge_range(0, 0, 0, len(shown) - 1, title, f["heading"])
+    ws.merge_range(1, 0, 1, len(shown) - 1, subtitle, f["note"])
+    if height := row_height([(subtitle, width * 11 / 12)]):
+        ws.set_row(1, height * 12 / 11)
     for c, column in enumerate(sheet.columns):
         ws.set_column(c, c, column.width, None, {"hidden": column.hidden})
         ws.write_string(HEADER_ROW, c, column.header, f["header"])
-    ws.set_row(HEADER_ROW, 48)
+    ws.set_row(HEADER_ROW, max(48, (row_height([(c.header, c.width * 11 / 12) for c in shown], bold=True) or 0)
+                               * 12 / 11))
+    wrapped = [(c, column.width * 11 / 12) for c, column in enumerate(sheet.columns) if column.wrap]
     for n, row in enumerate(rows):
         r = HEADER_ROW + 1 + n
         for c, column in enumerate(sheet.columns):
@@ -424,10 +441,13 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
                 ws.write_blank(r, c, None, fmt)
             else:
                 write_text(ws, r, c, str(value), fmt)
+        texts_ = [(row[sheet.columns[c].key], w) for c, w in wrapped if isinstance(row.get(sheet.columns[c].key), str)]
+        if height := row_height(texts_):
+            ws.set_row(r, height * 12 / 11)
         validations(ws, r, row)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     if rows:
         ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), last)
-    ws.repeat_rows(HEADER_ROW)
-    writer._print_setup(ws, landscape=True)
+    page_setup(ws, widths=[c.width for c in shown], title=title, header_row=HEADER_ROW, landscape=True,
+               area=(HEADER_ROW + max(len(rows), 1), len(shown) - 1))
     writer._protect(ws, autofilter=True, sort=False)

@@ -26,6 +26,7 @@ from processor.model.batch import BatchResult
 from processor.model.register import Coverage
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
+from processor.report.printing import FONT, page_setup, row_height
 from processor.report.recognition import recommended_rows
 from processor.report.summary import (
     Summary,
@@ -42,7 +43,7 @@ from processor.report.summary import (
 from processor.text.cells import write_text
 from processor.text.dates import format_vn_date
 from processor.text.normalise import display_name, display_path
-from processor.text.wording import report_texts
+from processor.text.wording import report_texts, wording
 
 EXCEL_MAX_TEXT = 32767
 
@@ -67,6 +68,7 @@ class Column:
     width: float
     value: Callable[[Any], Any]
     fmt: str | None = None
+    screen_only: bool = False  # left out of the print area (a file path, a link): at a table's end
 
 
 def _score_of(criterion_id: str) -> Callable[[UnitRow], float | None]:
@@ -104,11 +106,13 @@ class _Writer:
         self.result, self.summary, self.pages = result, summary, unit_pages
         self.t = report_texts()
         self.rubric = result.options.rubric
+        self._title = self.t["workbook_title"].format(nam=result.options.year)
 
     def write(self, path: Path) -> None:
         wb = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "dd/mm/yyyy",
+            "default_format_properties": {**FONT, "valign": "top"},
             # Rows go to disk as they are written: 170,000 evidence rows never sit in memory.
             "constant_memory": True,
         })
@@ -146,18 +150,22 @@ class _Writer:
                                      "bg_color": "#D9E1F2", "border": 1}),
             "text": wb.add_format({"valign": "top"}),
             "wrap": wb.add_format({"valign": "top", "text_wrap": True}),
-            "number": wb.add_format({"valign": "top", "num_format": "0.0#"}),
+            # [$-42A]: Vietnamese, so 41,7% and 92,5 wherever the number format's language
+            # decides the separator (LibreOffice); Excel uses the PC's own settings.
+            "number": wb.add_format({"valign": "top", "num_format": "[$-42A]0.0#"}),
             "int": wb.add_format({"valign": "top", "num_format": "0"}),
-            "percent": wb.add_format({"valign": "top", "num_format": "0.0%"}),
+            "percent": wb.add_format({"valign": "top", "num_format": "[$-42A]0.0%"}),
             "date": wb.add_format({"valign": "top", "num_format": "dd/mm/yyyy", "align": "left"}),
             "title": wb.add_format({"bold": True, "font_size": 13}),
+            "title_wrap": wb.add_format({"bold": True, "font_size": 13, "text_wrap": True, "valign": "top"}),
+            "note_wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             "bold": wb.add_format({"bold": True}),
             "link": wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"}),
         }
         for i, colour in enumerate(CLASS_FILLS):
-            f[f"class_{i}"] = wb.add_format({"bg_color": colour})
+            f[f"class_{i}"] = wb.add_format({"bg_color": colour, "text_wrap": True})
         for key, colour in STATUS_COLOURS.items():
-            f[f"status_{key}"] = wb.add_format({"bg_color": colour})
+            f[f"status_{key}"] = wb.add_format({"bg_color": colour, "text_wrap": True})
         return f
 
     # ---- helpers -------------------------------------------------------------------------
@@ -192,23 +200,49 @@ class _Writer:
                 text = text[: EXCEL_MAX_TEXT - 1] + "…"
             write_text(ws, r, c, text, fm)
 
-    def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0) -> None:
+    def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0,
+               numbered: bool = False, landscape: bool | None = None) -> None:
         """A sortable, filterable table: a header row, then one row per item, each cell the
-        value its column takes from the item, written as its column says."""
+        value its column takes from the item, written as its column says; STT first
+        (numbered), and printed with its header row on every page. A row whose text wraps is
+        made tall enough for it, measured on the wrapped columns only (Minh chứng has 170,000
+        rows: the other cells cost nothing more)."""
+        if numbered:
+            columns = [self._column("stt", 5, lambda item: None, "int"), *columns]
         ws.write_row(first_row, 0, [c.header for c in columns], self.f["header"])
-        ws.set_row(first_row, 32)
+        ws.set_row(first_row, row_height([(c.header, c.width) for c in columns], bold=True) or 2 * 15.0 + 2)
         for c, column in enumerate(columns):
             ws.set_column(c, c, column.width)
         cell = self._cell
+        start = 1 if numbered else 0
+        plain = [(c, column.value, column.fmt) for c, column in enumerate(columns) if column.fmt != "wrap"][start:]
+        wrapped = [(c, column.value, column.width) for c, column in enumerate(columns) if column.fmt == "wrap"]
+        int_format = self.f["int"]
         last = first_row
         for r, item in enumerate(items, first_row + 1):
             last = r
-            for c, column in enumerate(columns):
-                value = column.value(item)
+            if numbered:
+                ws.write_number(r, 0, r - first_row, int_format)
+            for c, value_of, fmt in plain:
+                value = value_of(item)
                 if value is not None and value != "":
-                    cell(ws, r, c, value, column.fmt)
+                    cell(ws, r, c, value, fmt)
+            if wrapped:
+                texts = []
+                for c, value_of, width in wrapped:
+                    value = value_of(item)
+                    if value is not None and value != "":
+                        cell(ws, r, c, value, "wrap")
+                        text = value.value if type(value) is Styled else value
+                        if type(text) is str and len(text) > width * 0.6:
+                            texts.append((text, width))
+                if texts and (height := row_height(texts)):
+                    ws.set_row(r, height)
         ws.freeze_panes(first_row + 1, 0)
         ws.autofilter(first_row, 0, max(last, first_row + 1), len(columns) - 1)
+        printed = [c for c in columns if not c.screen_only]
+        page_setup(ws, widths=[c.width for c in printed], title=self._title, header_row=first_row,
+                   landscape=landscape, area=(max(last, first_row + 1), len(printed) - 1))
 
     def _col(self, key: str) -> str:
         return self.t["columns"][key]
@@ -219,7 +253,7 @@ class _Writer:
 
     def _unit_columns(self, name_width: float, group_width: float) -> list[Column]:
         """Code, name and group: the first columns of every per-unit sheet."""
-        return [self._column("code", 12, lambda u: u.code), self._column("name", name_width, lambda u: u.name, "wrap"),
+        return [self._column("code", 10, lambda u: u.code), self._column("name", name_width, lambda u: u.name, "wrap"),
                 self._column("group", group_width, lambda u: u.group, "wrap")]
 
     def _criterion_header(self, cid: str) -> str:
@@ -249,17 +283,17 @@ class _Writer:
             return Styled(u.final.label, fill) if u.final and fill else (u.final.label if u.final else None)
 
         return [
-            self._column("self_result", 14, lambda u: u.final.self_label if u.final else None, "wrap"),
-            self._column("verified_result", 14, lambda u: u.final.verified_label if u.final else None, "wrap"),
-            self._column("final_result", 14, final_cell, "wrap"),
+            self._column("self_result", 11, lambda u: u.final.self_label if u.final else None, "wrap"),
+            self._column("verified_result", 11, lambda u: u.final.verified_label if u.final else None, "wrap"),
+            self._column("final_result", 11, final_cell, "wrap"),
             self._column("finality", 26, lambda u: u.finality_label, "wrap"),
-            self._column("review_state", 30, lambda u: u.review_label, "wrap"),
+            self._column("review_state", 20, lambda u: u.review_label, "wrap"),
         ]
 
     def _standing_column(self) -> Column:
         """The unit's standing from the register (covered until a year, due for
         re-recognition, else its last recognition in short), after this season's results."""
-        return self._column("standing", 26, lambda u: u.standing_label, "wrap")
+        return self._column("standing", 18, lambda u: u.standing_label, "wrap")
 
     def _final_fill(self, u: UnitRow) -> str | None:
         colour = final_colour(self.rubric, u.final)
@@ -274,12 +308,12 @@ class _Writer:
 
         status_cell = self._status_cell
         columns = [
-            *self._unit_columns(42, 24),
-            self._column("status", 11, status_cell),
-            *(Column(self._criterion_header(c.id), 10, _score_of(c.id), "number") for c in self.rubric.criteria),
-            self._column("total", 10, _score_of(TOTAL), "number"),
-            self._column("own_total", 14, _own_total, "number"),
-            self._column("class", 12, class_cell),
+            *self._unit_columns(28, 15),
+            self._column("status", 9, status_cell, "wrap"),
+            *(Column(self._criterion_header(c.id), 7, _score_of(c.id), "number") for c in self.rubric.criteria),
+            self._column("total", 7, _score_of(TOTAL), "number"),
+            self._column("own_total", 13, _own_total, "number"),
+            self._column("class", 10, class_cell, "wrap"),
             *self._final_columns(),
             self._standing_column(),
             *self._file_columns(),
@@ -288,58 +322,53 @@ class _Writer:
 
     def _detail(self, ws: Worksheet) -> None:
         columns = [
-            *self._unit_columns(40, 22),
-            self._column("status", 11, lambda u: u.status_label),
-            *(Column(self._criterion_header(leaf.id), 8, _leaf_score_of(leaf.id), "number")
+            *self._unit_columns(28, 15),
+            self._column("status", 9, lambda u: u.status_label),
+            *(Column(self._criterion_header(leaf.id), 6, _leaf_score_of(leaf.id), "number")
               for leaf in self.rubric.leaves),
-            self._column("total", 10, _score_of(TOTAL), "number"),
-            self._column("class", 12, lambda u: u.class_label),
+            self._column("total", 7, _score_of(TOTAL), "number"),
+            self._column("class", 10, lambda u: u.class_label),
         ]
         self._table(ws, columns, self.summary.units)
 
     def _evidence(self, ws: Worksheet) -> None:
         # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
         columns = [
-            self._column("code", 12, lambda pair: pair[0].code),
-            self._column("name", 32, lambda pair: pair[0].name),
-            self._column("criterion", 8, lambda pair: pair[1]),
-            self._column("self_score", 10, lambda pair: pair[0].submission.scores.get(pair[1]), "number"),
-            self._column("evidence", 90, lambda pair: pair[0].submission.evidence.get(pair[1], ""), "wrap"),
+            self._column("code", 9, lambda pair: pair[0].code),
+            self._column("name", 24, lambda pair: pair[0].name, "wrap"),
+            self._column("criterion", 7, lambda pair: pair[1]),
+            self._column("self_score", 7, lambda pair: pair[0].submission.scores.get(pair[1]), "number"),
+            self._column("evidence", 70, lambda pair: pair[0].submission.evidence.get(pair[1], ""), "wrap"),
         ]
         leaves = [leaf.id for leaf in self.rubric.leaves]
-        self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves))
+        # portrait: a long list of short rows takes fewer pages scaled to a portrait page's width
+        self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves),
+                    landscape=False)
 
     def _stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, st = self.summary, self.t["stats"]
         groups = ["", *s.groups]
         group_names = [self._col("all_groups"), *s.groups]
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 2 * len(groups) + 1, 16)
-        r = 0
-        ws.write_string(r, 0, st["by_class"], self.f["title"])
-        r += 1
-        ws.write_row(r, 0, [self._col("class"), *group_names], self.f["header"])
-        class_first = r + 1
-        for label in s.class_labels:
-            r += 1
-            ws.write_string(r, 0, label)
-            for c, g in enumerate(groups, 1):
-                ws.write_number(r, c, s.class_counts[g][label])
-        class_last = r
-        r += 2
+        widths = self._stats_columns(ws, len(groups))
+        bands = {b.label for b in self.rubric.bands}
+        class_first, class_last, r = self._counts_rows(ws, 0, st["by_class"], self._col("class"), s.class_labels,
+                                                       groups, group_names, s.class_counts, bands)
         r = self._final_rows(ws, r, groups, group_names)
         r = self._status_rows(ws, r, groups, group_names)
         r = self._on_time_rows(ws, r + 2)
         r += 2
         ws.write_string(r, 0, st["by_criterion"], self.f["title"])
         r += 1
-        ws.write_row(r, 0, [self._col("label"), "TT", self._col("max"), self._col("average"), self._col("share")],
-                     self.f["header"])
+        self._header_row(ws, r, [self._col("label"), "TT", self._col("max"), self._col("average"),
+                                 self._col("share")], widths)
         crit_first = r + 1
         for stat in s.criteria:
             r += 1
             c = stat.criterion
-            ws.write_string(r, 0, ("  " * c.depth) + c.label, self.f["wrap"])
+            label = ("  " * c.depth) + c.label
+            ws.write_string(r, 0, label, self.f["wrap"])
+            if height := row_height([(label, widths[0])]):
+                ws.set_row(r, height)
             ws.write_string(r, 1, c.number)  # the circular's numbering, as the template's TT column
             ws.write_number(r, 2, c.max)
             self._cell(ws, r, 3, stat.average, "number")
@@ -354,7 +383,6 @@ class _Writer:
                           "data_labels": {"value": True}})
         chart.set_title({"name": st["chart_class"]})
         chart.set_legend({"none": True})
-        ws.insert_chart(0, 2 * len(groups) + 2, chart, {"x_scale": 1.2, "y_scale": 1.0})
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": st["chart_criterion"], "categories": [name, crit_first, 1, crit_last, 1],
                         "values": [name, crit_first, 4, crit_last, 4], "data_labels": {"value": True,
@@ -363,7 +391,31 @@ class _Writer:
         bar.set_legend({"none": True})
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
-        ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
+        self._charts(ws, r + 2, chart, bar, widths)
+
+    def _stats_columns(self, ws: Worksheet, groups: int) -> list[float]:
+        """Thống kê's columns: the labels, then a count and a share for each group; returns
+        their widths (the page is as wide as they are)."""
+        widths = [44.0, *([11.0, 12.0] * groups)]
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        return widths
+
+    def _charts(self, ws: Worksheet, r: int, first: Any, second: Any, widths: list[float]) -> None:
+        """The two charts under the tables, side by side when the page is wide enough: printed
+        at the end of the sheet rather than widening every page (as they did on the right)."""
+        ws.set_h_pagebreaks([r])  # the charts on a page of their own, never cut by a page break
+        ws.insert_chart(r, 0, first, {"x_scale": 1.0, "y_scale": 1.0})
+        beside = sum(widths) >= 120
+        at = (r, next(c for c in range(len(widths)) if sum(widths[:c]) >= 70)) if beside else (r + 16, 0)
+        ws.insert_chart(*at, second, {"x_scale": 1.0, "y_scale": 1.6})
+        page_setup(ws, widths=widths, title=self._title)
+
+    def _header_row(self, ws: Worksheet, r: int, texts: Sequence[str], widths: Sequence[float]) -> None:
+        """A header row of a block of Thống kê, as tall as its wrapped texts."""
+        ws.write_row(r, 0, list(texts), self.f["header"])
+        if height := row_height(list(zip(texts, widths, strict=False)), bold=True):
+            ws.set_row(r, height)
 
     # ---- Thông tư 24/2023 sheets: levels, not points -------------------------------------
 
@@ -377,29 +429,31 @@ class _Writer:
             return Styled(label, f"class_{level_rank(self.rubric, label)}") if label else None
 
         return [
-            Column(self._lcol("kind"), 30, lambda u: u.level.kind_label if u.level else "", "wrap"),
-            self._column("status", 11, self._status_cell),
-            Column(self._lcol("asked"), 12, lambda u: u.level.asked_label if u.level else ""),
-            Column(self._lcol("reached"), 12, reached_cell),
+            Column(self._lcol("kind"), 22, lambda u: u.level.kind_label if u.level else "", "wrap"),
+            self._column("status", 9, self._status_cell, "wrap"),
+            Column(self._lcol("asked"), 10, lambda u: u.level.asked_label if u.level else ""),
+            Column(self._lcol("reached"), 10, reached_cell, "wrap"),
         ]
 
     def _file_columns(self) -> list[Column]:
         """The end of a Tổng hợp row under either circular: findings, date, file and page."""
         return [
-            self._column("errors", 8, lambda u: u.errors if u.submission else None, "int"),
-            self._column("warnings", 10, lambda u: u.warnings if u.submission else None, "int"),
-            self._column("report_date", 12, lambda u: u.report_date, "date"),
-            self._column("on_time", 9, lambda u: u.on_time),
-            self._column("in_roster", 11, lambda u: u.in_roster),
-            self._column("file", 48, lambda u: display_path(u.file)),
-            self._column("page", 16, self._page_cell()),
+            self._column("errors", 6, lambda u: u.errors if u.submission else None, "int"),
+            self._column("warnings", 7, lambda u: u.warnings if u.submission else None, "int"),
+            self._column("report_date", 10, lambda u: u.report_date, "date"),
+            self._column("on_time", 7, lambda u: u.on_time),
+            # on screen only: whether the roster has the unit, its file, its page (Tệp đã nhận
+            # lists the files; a link is nothing on paper)
+            Column(self._col("in_roster"), 9, lambda u: u.in_roster, screen_only=True),
+            Column(self._col("file"), 48, lambda u: display_path(u.file), screen_only=True),
+            Column(self._col("page"), 16, self._page_cell(), screen_only=True),
         ]
 
     def _level_summary(self, ws: Worksheet) -> None:
         columns = [
-            *self._unit_columns(42, 24),
+            *self._unit_columns(28, 15),
             *self._level_columns(),
-            Column(self._lcol("unmet"), 24, lambda u: u.level.unmet if u.level else "", "wrap"),
+            Column(self._lcol("unmet"), 18, lambda u: u.level.unmet if u.level else "", "wrap"),
             *self._final_columns(),
             self._standing_column(),
             *self._file_columns(),
@@ -413,9 +467,9 @@ class _Writer:
             return lambda u: indicator_result(u, indicator, rubric, texts)
 
         columns = [
-            *self._unit_columns(40, 22),
+            *self._unit_columns(28, 15),
             *self._level_columns(),
-            *(Column(ind.code, 14, result_of(ind), "wrap") for ind in self.result.layout.tier.indicators),
+            *(Column(ind.code, 10, result_of(ind), "wrap") for ind in self.result.layout.tier.indicators),
         ]
         self._table(ws, columns, self.summary.units)
 
@@ -438,17 +492,18 @@ class _Writer:
             return denominator_of(ind, u.level.entries, u.level.kind)
 
         columns = [
-            self._column("code", 12, lambda pair: pair[0].code),
-            self._column("name", 32, lambda pair: pair[0].name),
-            Column(self._lcol("indicator"), 10, lambda pair: pair[1].code),
-            Column(self._lcol("self"), 18, lambda pair: judged.get(e.judged, e.judged) if (e := entry(pair)) else ""),
-            Column(self._lcol("count"), 9, count, "int"),
-            Column(self._lcol("denominator"), 9, denominator, "int"),
-            self._column("evidence", 90, lambda pair: e.evidence if (e := entry(pair)) else "", "wrap"),
+            self._column("code", 9, lambda pair: pair[0].code),
+            self._column("name", 24, lambda pair: pair[0].name, "wrap"),
+            Column(self._lcol("indicator"), 9, lambda pair: pair[1].code),
+            Column(self._lcol("self"), 14, lambda pair: judged.get(e.judged, e.judged) if (e := entry(pair)) else "",
+                   "wrap"),
+            Column(self._lcol("count"), 7, count, "int"),
+            Column(self._lcol("denominator"), 7, denominator, "int"),
+            self._column("evidence", 60, lambda pair: e.evidence if (e := entry(pair)) else "", "wrap"),
         ]
         indicators = self.result.layout.tier.indicators
         self._table(ws, columns, ((u, ind) for u in self.summary.units
-                                  if u.level and u.level.entries for ind in indicators))
+                                  if u.level and u.level.entries for ind in indicators), landscape=False)
 
     def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, lt = self.summary, self.t["levels"]
@@ -456,26 +511,28 @@ class _Writer:
         assert ls is not None
         groups = ["", *s.groups]
         group_names = [self._col("all_groups"), *s.groups]
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 2 * len(groups) + 2, 12)
-        level_first, level_last, r = self._counts_rows(ws, 0, lt["stats"]["by_level"], lt["columns"]["level"],
-                                                       ls.labels, groups, group_names, ls.by_group)
-        r = self._final_rows(ws, r, groups, group_names)
         kinds = list(ls.by_kind)
+        widths = self._stats_columns(ws, max(len(groups), len(kinds)))
+        rated = set(ls.labels) - {lt["not_judged"]}
+        level_first, level_last, r = self._counts_rows(ws, 0, lt["stats"]["by_level"], lt["columns"]["level"],
+                                                       ls.labels, groups, group_names, ls.by_group, rated)
+        r = self._final_rows(ws, r, groups, group_names)
         _, _, r = self._counts_rows(ws, r, lt["stats"]["by_level_kind"], lt["columns"]["level"], ls.labels, kinds,
-                                    kinds, ls.by_kind)
+                                    kinds, ls.by_kind, rated)
         r = self._status_rows(ws, r, groups, group_names)
         r += 2
         r = self._on_time_rows(ws, r)
         r += 2
         ws.write_string(r, 0, lt["stats"]["by_indicator"], self.f["title"])
         r += 1
-        ws.write_row(r, 0, [lt["columns"]["indicator_label"], lt["columns"]["indicator"], lt["columns"]["met"],
-                            lt["columns"]["applicable"], lt["columns"]["rate"]], self.f["header"])
+        self._header_row(ws, r, [lt["columns"]["indicator_label"], lt["columns"]["indicator"], lt["columns"]["met"],
+                                 lt["columns"]["applicable"], lt["columns"]["rate"]], widths)
         ind_first = r + 1
         for stat in ls.indicators:
             r += 1
             ws.write_string(r, 0, stat.indicator.label, self.f["wrap"])
+            if height := row_height([(stat.indicator.label, widths[0])]):
+                ws.set_row(r, height)
             ws.write_string(r, 1, stat.indicator.code)
             ws.write_number(r, 2, stat.met)
             ws.write_number(r, 3, stat.applicable)
@@ -490,7 +547,6 @@ class _Writer:
                           "points": [{"fill": {"color": c}} for c in fills], "data_labels": {"value": True}})
         chart.set_title({"name": lt["stats"]["chart_level"]})
         chart.set_legend({"none": True})
-        ws.insert_chart(0, 2 * len(groups) + 2, chart, {"x_scale": 1.2, "y_scale": 1.0})
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": lt["stats"]["chart_indicator"], "categories": [name, ind_first, 1, ind_last, 1],
                         "values": [name, ind_first, 4, ind_last, 4],
@@ -499,26 +555,38 @@ class _Writer:
         bar.set_legend({"none": True})
         bar.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         bar.set_y_axis({"reverse": True})
-        ws.insert_chart(17, 2 * len(groups) + 2, bar, {"x_scale": 1.2, "y_scale": 1.8})
+        self._charts(ws, r + 2, chart, bar, widths)
 
     def _counts_rows(self, ws: Worksheet, r: int, title: str, first: str, labels: Sequence[str], keys: list[str],
-                     names: list[str], table: dict[str, dict[str, int]]) -> tuple[int, int, int]:
+                     names: list[str], table: dict[str, dict[str, int]], rated: set[str]) -> tuple[int, int, int]:
         """A block of counts and shares by label (rows) and group or kind (column pairs), from
-        row r: (first data row, last data row, the row after the block and a blank one)."""
-        share = self.t["columns"]["share"]
+        row r: (first data row, last data row, the row after the block and a blank one).
+
+        A share is of the units with a valid dossier (the rated labels: a class, a level,
+        not reached, a final result or not recommended), as the header says, and the
+        block's last row gives that number: the shares of a column add up to 100 %, and a
+        unit still to fix or missing is counted but has no share."""
+        share = self._col("share_valid")
         ws.write_string(r, 0, title, self.f["title"])
         r += 1
-        ws.write_row(r, 0, [first, *(x for name in names for x in (name, f"{share} ({name})"))], self.f["header"])
+        headers = [first, *(x for name in names for x in (name, f"{share} ({name})"))]
+        self._header_row(ws, r, headers, [44.0, *([11.0, 12.0] * len(names))])
         start = r + 1
+        valid = {key: sum(n for label, n in table[key].items() if label in rated) for key in keys}
         for label in labels:
             r += 1
             ws.write_string(r, 0, label)
             for c, key in enumerate(keys):
-                counts = table[key]
-                total = sum(counts.values())
-                ws.write_number(r, 1 + 2 * c, counts[label])
-                self._cell(ws, r, 2 + 2 * c, counts[label] / total if total else None, "percent")
-        return start, r, r + 2
+                n = table[key][label]
+                ws.write_number(r, 1 + 2 * c, n)
+                if label in rated and valid[key]:
+                    ws.write_number(r, 2 + 2 * c, n / valid[key], self.f["percent"])
+        last = r
+        r += 1
+        ws.write_string(r, 0, self.t["stats"]["valid_units"], self.f["wrap"])
+        for c, key in enumerate(keys):
+            ws.write_number(r, 1 + 2 * c, valid[key])
+        return start, last, r + 2
 
     def _final_rows(self, ws: Worksheet, r: int, groups: list[str], group_names: list[str]) -> int:
         """Units by final result (after the council), next to the self-assessed block; returns
@@ -526,8 +594,9 @@ class _Writer:
         finals = self.summary.finals
         if finals is None:
             return r
+        rated = {label for _, label in rank_labels(self.rubric)} | {wording("council")["not_recommended"]}
         _, _, r = self._counts_rows(ws, r, self.t["stats"]["by_final"], self._col("final_result"), finals.labels,
-                                    groups, group_names, finals.by_group)
+                                    groups, group_names, finals.by_group, rated)
         return r
 
     def _status_rows(self, ws: Worksheet, r: int, groups: list[str], group_names: list[str]) -> int:
@@ -535,7 +604,7 @@ class _Writer:
         s, st = self.summary, self.t["stats"]
         ws.write_string(r, 0, st["by_status"], self.f["title"])
         r += 1
-        ws.write_row(r, 0, [self._col("status"), *group_names], self.f["header"])
+        self._header_row(ws, r, [self._col("status"), *group_names], [44.0, *([11.0, 12.0] * len(group_names))])
         for label in s.status_counts[""]:
             r += 1
             ws.write_string(r, 0, label)
@@ -561,24 +630,24 @@ class _Writer:
 
     def _issues(self, ws: Worksheet) -> None:
         columns = [
-            self._column("file", 40, lambda pair: display_path(pair[0].file)),
-            self._column("unit", 32, lambda pair: pair[1], "wrap"),
-            self._column("sheet", 16, lambda pair: pair[0].sheet),
-            self._column("cell", 7, lambda pair: pair[0].cell),
-            self._column("severity", 10, lambda pair: pair[0].severity_label),
-            self._column("issue_code", 22, lambda pair: pair[0].code),
-            self._column("message", 90, lambda pair: pair[0].message, "wrap"),
+            self._column("file", 30, lambda pair: display_path(pair[0].file), "wrap"),
+            self._column("unit", 24, lambda pair: pair[1], "wrap"),
+            self._column("sheet", 13, lambda pair: pair[0].sheet, "wrap"),
+            self._column("cell", 6, lambda pair: pair[0].cell),
+            self._column("severity", 9, lambda pair: pair[0].severity_label),
+            self._column("issue_code", 18, lambda pair: pair[0].code, "wrap"),
+            self._column("message", 70, lambda pair: pair[0].message, "wrap"),
         ]
         self._table(ws, columns, self.summary.issues)
 
     def _files(self, ws: Worksheet) -> None:
         columns = [
-            self._column("file", 48, lambda f: display_path(f.rel)),
-            self._column("size", 12, lambda f: f.size, "int"),
-            self._column("sha256", 66, lambda f: f.sha256),
-            self._column("unit", 14, lambda f: f.unit),
-            self._column("outcome", 16, lambda f: f.outcome_label),
-            self._column("note", 70, lambda f: f.note, "wrap"),
+            self._column("file", 36, lambda f: display_path(f.rel), "wrap"),
+            self._column("size", 10, lambda f: f.size, "int"),
+            self._column("sha256", 34, lambda f: f.sha256, "wrap"),
+            self._column("unit", 10, lambda f: f.unit),
+            self._column("outcome", 13, lambda f: f.outcome_label, "wrap"),
+            self._column("note", 50, lambda f: f.note, "wrap"),
         ]
         self._table(ws, columns, self.summary.files)
 
@@ -595,10 +664,10 @@ class _Writer:
             return reasons["missing"]
 
         columns = [
-            *self._unit_columns(40, 24),
-            self._column("email", 30, lambda u: u.email),
-            self._column("contact", 24, lambda u: u.contact),
-            self._column("reason", 30, reason),
+            *self._unit_columns(28, 15),
+            self._column("email", 26, lambda u: u.email, "wrap"),
+            self._column("contact", 20, lambda u: u.contact, "wrap"),
+            self._column("reason", 28, reason, "wrap"),
         ]
         # Units a recognition still covers (Đang bảo lưu) are not chased.
         chased = (Status.TO_FIX, Status.MISSING)
@@ -607,10 +676,9 @@ class _Writer:
     def _recommendations(self, ws: Worksheet) -> None:
         keys = ("ton_tai_han_che", "nguyen_nhan", "kien_nghi")
         columns = [
-            self._column("code", 12, lambda u: u.code), self._column("name", 32, lambda u: u.name, "wrap"),
-            self._column("group", 20, lambda u: u.group, "wrap"),
+            *self._unit_columns(24, 15),
             *(Column(self._col(k), width, _narrative_of(k), "wrap")
-              for k, width in zip(keys, (60, 50, 60), strict=True)),
+              for k, width in zip(keys, (50, 40, 50), strict=True)),
         ]
         self._table(ws, columns, (u for u in self.summary.units if u.submission))
 
@@ -619,8 +687,9 @@ class _Writer:
         order the draft decision's annex uses (recommended_rows), with the counts per rank above."""
         rt, levels = self.t["recognition"], self.rubric.kind == "levels"
         rows = recommended_rows(self.summary)
-        ws.write_string(0, 0, rt["title"].format(nam=self.result.options.year), self.f["title"])
-        ws.write_string(1, 0, rt["note"])
+        width = 126 + (42 if levels else 0)
+        self._heading(ws, 0, rt["title"].format(nam=self.result.options.year), "title_wrap", width, 8 if levels else 6)
+        self._heading(ws, 1, rt["note"], "note_wrap", width, 8 if levels else 6)
         r = 2
         for rank, label in rank_labels(self.rubric):
             r += 1
@@ -641,46 +710,45 @@ class _Writer:
             self._column("final_result", 14, lambda pair: pair[1].final.label),
             self._column("basis", 30, lambda pair: pair[1].finality_label, "wrap"),
         ]
-        self._table(ws, columns, numbered, first_row=r + 2)
+        self._table(ws, columns, numbered, first_row=r + 2, numbered=False)
 
     def _changes(self, ws: Worksheet) -> None:
         """Thay đổi: what changed since the previous run of the season, files then units; its
         title names that run's time, or says this is the season's first run."""
         s, ct = self.summary, self.t["changes"]
-        ws.set_column(0, 0, 6)
         if s.first_run or s.previous_at is None:
-            ws.write_string(0, 0, ct["first_run"].format(nam=s.year), self.f["title"])
+            self._heading(ws, 0, ct["first_run"].format(nam=s.year), "title_wrap", 136, 6)
         else:
-            ws.write_string(0, 0, ct["title"].format(nam=s.year, luc=s.previous_at.strftime("%d/%m/%Y %H:%M")),
-                            self.f["title"])
+            self._heading(ws, 0, ct["title"].format(nam=s.year, luc=s.previous_at.strftime("%d/%m/%Y %H:%M")),
+                          "title_wrap", 136, 6)
             if not s.changes:
                 ws.write_string(1, 0, ct["none"])
         kinds = ct["kind"]
         columns = [
             self._column("stt", 6, lambda pair: pair[0], "int"),
             self._column("change", 16, lambda pair: kinds[pair[1].kind]),
-            self._column("unit", 36, lambda pair: pair[1].unit, "wrap"),
-            self._column("file", 48, lambda pair: display_path(pair[1].file)),
-            self._column("before", 30, lambda pair: pair[1].before, "wrap"),
-            self._column("now", 30, lambda pair: pair[1].now, "wrap"),
+            self._column("unit", 30, lambda pair: pair[1].unit, "wrap"),
+            self._column("file", 36, lambda pair: display_path(pair[1].file), "wrap"),
+            self._column("before", 24, lambda pair: pair[1].before, "wrap"),
+            self._column("now", 24, lambda pair: pair[1].now, "wrap"),
         ]
-        self._table(ws, columns, enumerate(s.changes, 1), first_row=2)
+        self._table(ws, columns, enumerate(s.changes, 1), first_row=2, numbered=False)
 
     def _history(self, ws: Worksheet) -> None:
         """Lịch sử công nhận: every recognition the register holds of each unit, newest first,
         under a title (and a line saying so when the register holds none)."""
         ht = self.t["history"]
-        ws.write_string(0, 0, ht["title"], self.f["title"])
+        self._heading(ws, 0, ht["title"], "title_wrap", 129, 8)
         rows = [(u, r) for u in self.summary.units for r in u.standing.history]
         if not rows:
-            ws.write_string(1, 0, ht["none"])
+            self._heading(ws, 1, ht["none"], "note_wrap", 129, 8)
         columns = [
-            self._column("code", 12, lambda pair: pair[0].code),
-            self._column("name", 40, lambda pair: pair[0].name, "wrap"),
+            self._column("code", 9, lambda pair: pair[0].code),
+            self._column("name", 30, lambda pair: pair[0].name, "wrap"),
             self._column("recognised_year", 8, lambda pair: pair[1].year, "int"),
-            self._column("recognised_rubric", 18, lambda pair: rubric_name(pair[1].rubric)),
-            self._column("recognised_result", 16, lambda pair: recognition_result(pair[1])),
-            self._column("decision", 20, lambda pair: pair[1].decision),
+            self._column("recognised_rubric", 18, lambda pair: rubric_name(pair[1].rubric), "wrap"),
+            self._column("recognised_result", 16, lambda pair: recognition_result(pair[1]), "wrap"),
+            self._column("decision", 20, lambda pair: pair[1].decision, "wrap"),
             self._column("decision_date", 14, lambda pair: pair[1].decision_date, "date"),
             self._column("valid_through", 12, lambda pair: pair[1].valid_through, "int"),
         ]
@@ -706,10 +774,21 @@ class _Writer:
             (info["software"], f"dvht {__version__}"),
         ]
         ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 90)
+        ws.set_column(1, 1, 70)
         for r, (label, value) in enumerate(rows):
             ws.write_string(r, 0, label, self.f["bold"])
             self._cell(ws, r, 1, value, "wrap" if isinstance(value, str) else None)
+            if isinstance(value, str) and (height := row_height([(value, 70)])):
+                ws.set_row(r, height)
+        page_setup(ws, widths=[30, 70], title=self._title)
+
+    def _heading(self, ws: Worksheet, r: int, text: str, fmt: str, width: float, columns: int) -> None:
+        """A title or note above a table, over its first `columns` columns (about `width`
+        characters), wrapped there: printed whole, never cut at the table's right edge."""
+        ws.merge_range(r, 0, r, columns - 1, text, self.f[fmt])
+        height = row_height([(text, width * (0.8 if fmt.startswith("title") else 1.0))])
+        if height or fmt.startswith("title"):
+            ws.set_row(r, max(height or 0, 20))
 
 
 _EXTERNAL_TARGET = re.compile(rb'(Target=")([^"]*)("[^>]*TargetMode="External")')
