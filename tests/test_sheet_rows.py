@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from processor.report.sheet_rows import RowSplice, cell_text, rewrite_workbook
+from processor.report.sheet_rows import RowSplice, cell_text, register_formats, rewrite_workbook
 from tests.conftest import libreoffice_convert
 
 ROWS = [
@@ -35,20 +35,27 @@ def write(path: Path, spliced: bool) -> None:
     ws.write_row(0, 0, ["Mã", "Tên", "TT", "Điểm", "Minh chứng"])
     ws.autofilter(0, 0, len(ROWS), 4)
     first = 1 if spliced else len(ROWS)
+    heights = [None, 30, None, 45.5, None, None]
     for r, row in enumerate(ROWS[:first], 1):
+        if heights[r - 1] is not None:
+            ws.set_row(r, heights[r - 1])  # before the row's cells: constant_memory writes rows as it goes
         for c, value in enumerate(row):
             if isinstance(value, str) and value:
                 ws.write_string(r, c, value[:32766] + "…" if len(value) > 32767 else value, styles[c])
             elif isinstance(value, (int, float)):
                 ws.write_number(r, c, value, styles[c])
     wb.close()
-    splices = [RowSplice("xl/worksheets/sheet2.xml", first + 1, ROWS[first:], styles, len(ROWS), 4)] if spliced else []
+    if spliced:
+        register_formats(styles)
+    splices = [RowSplice("xl/worksheets/sheet2.xml", first + 1, list(zip(heights[first:], ROWS[first:], strict=True)),
+                         [(s, s) for s in styles], len(ROWS), 4)] if spliced else []
     rewrite_workbook(path, splices, lambda name, data: data)
 
 
-def cells(path: Path) -> list[list[tuple[object, str, bool]]]:
+def cells(path: Path) -> list[list[tuple[object, str, bool, float | None]]]:
     ws = openpyxl.load_workbook(path)["Minh chứng"]
-    return [[(c.value, c.number_format, bool(c.alignment.wrap_text)) for c in row] for row in ws.iter_rows()]
+    return [[(c.value, c.number_format, bool(c.alignment.wrap_text), ws.row_dimensions[c.row].height) for c in row]
+            for row in ws.iter_rows()]
 
 
 def test_spliced_rows_read_back_as_the_cell_by_cell_ones(tmp_path):
@@ -76,7 +83,10 @@ def test_the_same_rows_give_the_same_bytes(tmp_path):
 def test_libreoffice_reads_the_spliced_sheet(tmp_path):
     write(tmp_path / "fast.xlsx", spliced=True)
     libreoffice_convert([tmp_path / "fast.xlsx"], tmp_path / "lo", "xlsx", tmp_path / "profile")
-    assert cells(tmp_path / "lo" / "fast.xlsx")[1:4] == cells(tmp_path / "fast.xlsx")[1:4]
+    def values(path: Path) -> list[list[object]]:
+        return [[cell[0] for cell in row] for row in cells(path)]
+
+    assert values(tmp_path / "lo" / "fast.xlsx")[1:4] == values(tmp_path / "fast.xlsx")[1:4]
 
 
 @pytest.mark.parametrize(("text", "xml"), [
@@ -93,4 +103,33 @@ def test_a_value_that_is_not_text_or_a_number_is_refused_not_guessed(tmp_path):
     from datetime import date
     with pytest.raises(TypeError):
         list(__import__("processor.report.sheet_rows", fromlist=["row_parts"]).row_parts(
-            RowSplice("x", 0, [[date(2025, 1, 1)]], [None], 1, 0)))
+            RowSplice("x", 0, [(None, [date(2025, 1, 1)])], [(None, None)], 1, 0)))
+
+
+def test_the_consolidated_evidence_sheet_is_the_same_spliced_or_cell_by_cell(make_submission, tmp_path, rubric,
+                                                                              monkeypatch):
+    from datetime import date
+
+    from processor.model.batch import BatchOptions
+    from processor.pipeline import run_batch
+    from processor.report import workbook
+    from processor.report.publish import publish
+
+    folder = tmp_path / "ho_so"
+    leaves = [leaf.id for leaf in rubric.leaves]
+    make_submission("A.xlsx", folder=folder, ma_don_vi="A", ten_don_vi="Sở A " * 12,
+                    evidence={leaves[0]: "dài " * 80, leaves[1]: " <r>x</r>", leaves[2]: ""}, scores={leaves[3]: 7.5})
+    make_submission("B.xlsx", folder=folder, ma_don_vi="B", ten_don_vi="Sở B")
+
+    def sheet(out: Path) -> list:
+        result = run_batch(BatchOptions(input_dir=folder, out_dir=out, year=2025, rubric=rubric,
+                                        deadline=date(2026, 3, 31), workers=1))
+        ws = openpyxl.load_workbook(publish(result).workbook)["Minh chứng"]
+        return [[(c.value, c.number_format, bool(c.alignment.wrap_text), c.font.name, ws.row_dimensions[c.row].height)
+                 for c in row] for row in ws.iter_rows()]
+
+    spliced = sheet(tmp_path / "a")
+    table = workbook._Writer._table
+    monkeypatch.setattr(workbook._Writer, "_table", lambda self, *a, fast=False, **k: table(self, *a, **k))
+    assert sheet(tmp_path / "b") == spliced
+    assert len(spliced) == 1 + 2 * len(leaves)

@@ -51,14 +51,15 @@ def cell_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class RowSplice:
-    """Rows for one worksheet part: `rows` yields each row's values (None or "" for an
-    empty cell), written from 0-based row `first_row` on; `styles` holds each column's
-    xlsxwriter format (or None), read for its xf index only once the workbook is closed."""
+    """Rows for one worksheet part: `rows` yields each row's height in points (None for the
+    default) and its values (None or "" for an empty cell), written from 0-based row
+    `first_row` on; `styles` holds per column the xlsxwriter formats of its text and of its
+    numbers (or None), read for their xf index only once the workbook is closed."""
 
     part: str  # "xl/worksheets/sheet4.xml"
     first_row: int
-    rows: Iterable[Sequence[object]]
-    styles: Sequence[object | None]
+    rows: Iterable[tuple[float | None, Sequence[object]]]
+    styles: Sequence[tuple[object | None, object | None]]
     last_row: int  # 0-based index of the sheet's last row once spliced
     last_col: int
 
@@ -66,8 +67,9 @@ class RowSplice:
 def row_parts(splice: RowSplice) -> Iterator[str]:
     """The <row> elements, a row at a time (170,000 rows never sit in memory at once)."""
     letters = [xl_col_to_name(c) for c in range(len(splice.styles))]
-    style_attr = [_style_attr(fmt) for fmt in splice.styles]
-    for r, values in enumerate(splice.rows, splice.first_row + 1):
+    text_attr = [_style_attr(text) for text, _ in splice.styles]
+    number_attr = [_style_attr(number) for _, number in splice.styles]
+    for r, (height, values) in enumerate(splice.rows, splice.first_row + 1):
         cells = []
         for c, value in enumerate(values):
             kind = type(value)
@@ -79,20 +81,30 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
                 text = cell_text(value)
                 # xml:space as xlsxwriter decides it (its r"^\s|\s$"; \s is str.isspace)
                 space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                cells.append(f'<c r="{letters[c]}{r}"{style_attr[c]} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                cells.append(f'<c r="{letters[c]}{r}"{text_attr[c]} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif kind is float or kind is int:
-                cells.append(f'<c r="{letters[c]}{r}"{style_attr[c]}><v>{value:.16G}</v></c>')
+                cells.append(f'<c r="{letters[c]}{r}"{number_attr[c]}><v>{value:.16G}</v></c>')
             elif value is None:
                 continue
             else:
                 raise TypeError(f"{kind.__name__} in a spliced row (column {letters[c]}): only text and numbers")
-        yield f'<row r="{r}">{"".join(cells)}</row>'
+        # a height as xlsxwriter's set_row writes it: whole pixels, 0.75 pt each
+        tall = f' ht="{0.75 * int(height * 4.0 / 3.0 + 0.5):g}" customHeight="1"' if height is not None else ""
+        yield f'<row r="{r}"{tall}>{"".join(cells)}</row>'
+
+
+def register_formats(formats: Iterable[object | None]) -> None:
+    """Give each format its xf index now, as xlsxwriter does when a cell is written with it:
+    a format only the spliced rows use would otherwise be left out of styles.xml."""
+    for fmt in formats:
+        if fmt is not None:
+            fmt._get_xf_index()  # type: ignore[attr-defined]  # xlsxwriter's own, stable since 0.x
 
 
 def _style_attr(fmt: object | None) -> str:
     index = getattr(fmt, "xf_index", None) if fmt is not None else None
     if fmt is not None and index is None:
-        raise ValueError("a spliced column's format was never used by xlsxwriter (write the first row through it)")
+        raise ValueError("a spliced column's format has no index (register_formats before closing)")
     return f' s="{index}"' if index else ""
 
 
@@ -131,18 +143,21 @@ def rewrite_workbook(path: Path, splices: Sequence[RowSplice], fix: Callable[[st
     the default for somewhat more bytes, on a file written once per run."""
     by_part = {s.part: s for s in splices}
     draft = path.with_name(f".{path.name}.rows")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(
-            draft, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
-        for info in zin.infolist():
-            data = fix(info.filename, zin.read(info.filename))
-            splice = by_part.pop(info.filename, None)
-            if splice is None:
-                zout.writestr(info, data)
-                continue
-            with zout.open(info.filename, "w", force_zip64=True) as member:
-                for chunk in spliced_sheet(data, splice):
-                    member.write(chunk)
-    if by_part:
-        os.unlink(draft)
-        raise ValueError(f"no such worksheet part: {', '.join(sorted(by_part))}")
+    try:
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(
+                draft, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            for info in zin.infolist():
+                data = fix(info.filename, zin.read(info.filename))
+                splice = by_part.pop(info.filename, None)
+                if splice is None:
+                    zout.writestr(info, data)
+                    continue
+                with zout.open(info.filename, "w", force_zip64=True) as member:
+                    for chunk in spliced_sheet(data, splice):
+                        member.write(chunk)
+        if by_part:
+            raise ValueError(f"no such worksheet part: {', '.join(sorted(by_part))}")
+    except BaseException:
+        draft.unlink(missing_ok=True)  # the tool deletes what it made, a failure included
+        raise
     os.replace(draft, path)

@@ -7,10 +7,8 @@ formula, a link, rich-text markup or a guessed number on the department's PC.
 
 from __future__ import annotations
 
-import os
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
 from processor.report.printing import FONT, page_setup, row_height
 from processor.report.recognition import recommended_rows
+from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
 from processor.report.summary import (
     Summary,
     UnitRow,
@@ -107,6 +106,7 @@ class _Writer:
         self.t = report_texts()
         self.rubric = result.options.rubric
         self._title = self.t["workbook_title"].format(nam=result.options.year)
+        self._splices: list[RowSplice] = []  # the big sheets' rows, put in once the file is closed
 
     def write(self, path: Path) -> None:
         wb = xlsxwriter.Workbook(str(path), {
@@ -142,7 +142,7 @@ class _Writer:
         self._recommendations(wb.add_worksheet(sheets["recommendations"]))
         self._info(wb.add_worksheet(sheets["info"]))
         wb.close()
-        _forward_slash_links(path)
+        rewrite_workbook(path, self._splices, _links_with_slashes)
 
     def _formats(self, wb: xlsxwriter.Workbook) -> dict[str, Format]:
         f = {
@@ -201,7 +201,7 @@ class _Writer:
             write_text(ws, r, c, text, fm)
 
     def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0,
-               numbered: bool = False, landscape: bool | None = None) -> None:
+               numbered: bool = False, landscape: bool | None = None, fast: bool = False) -> None:
         """A sortable, filterable table: a header row, then one row per item, each cell the
         value its column takes from the item, written as its column says; STT first
         (numbered), and printed with its header row on every page. A row whose text wraps is
@@ -219,6 +219,10 @@ class _Writer:
         wrapped = [(c, column.value, column.width) for c, column in enumerate(columns) if column.fmt == "wrap"]
         int_format = self.f["int"]
         last = first_row
+        rest: list[Any] = []
+        if fast:  # the first row through xlsxwriter, the others as text (report/sheet_rows.py)
+            everything = list(items)
+            items, rest = everything[:1], everything[1:]
         for r, item in enumerate(items, first_row + 1):
             last = r
             if numbered:
@@ -238,11 +242,50 @@ class _Writer:
                             texts.append((text, width))
                 if texts and (height := row_height(texts)):
                     ws.set_row(r, height)
+        if rest:
+            last = self._splice_rows(ws, columns, rest, first_row, last, numbered)
         ws.freeze_panes(first_row + 1, 0)
         ws.autofilter(first_row, 0, max(last, first_row + 1), len(columns) - 1)
         printed = [c for c in columns if not c.screen_only]
         page_setup(ws, widths=[c.width for c in printed], title=self._title, header_row=first_row,
                    landscape=landscape, area=(max(last, first_row + 1), len(printed) - 1))
+
+    def _splice_rows(self, ws: Worksheet, columns: Sequence[Column], items: list[Any], first_row: int,
+                     previous: int, numbered: bool) -> int:
+        """Rows after `previous` as the row loop of _table would write them (the same values,
+        formats and heights), made into text after the workbook is closed; returns the last
+        row. Only text and numbers: a column of links, dates or coloured cells stays on the
+        xlsxwriter path (a TypeError when the file is finished says which column)."""
+        # text and numbers of a column in its format (_cell); a number in a column without one is refused below
+        styles = [(None, None) if c.fmt is None else (self.f[c.fmt], self.f[c.fmt]) for c in columns]
+        register_formats(f for pair in styles for f in pair)
+        start = 1 if numbered else 0
+        values_of = [column.value for column in columns]
+        wrapped = [(c, column.width) for c, column in enumerate(columns) if column.fmt == "wrap"]
+        bare = {c for c, column in enumerate(columns) if column.fmt is None}
+        yes, no = self.t["answer_yes"], self.t["answer_no"]
+        first = previous + 1
+
+        def rows() -> Iterator[tuple[float | None, list[Any]]]:
+            for n, item in enumerate(items):
+                values: list[Any] = [first + n - first_row] if numbered else []  # STT as _table numbers
+                for c in range(start, len(values_of)):
+                    value = values_of[c](item)
+                    kind = type(value)
+                    if kind is bool:
+                        value = yes if value else no
+                    elif (kind is int or kind is float) and c in bare:
+                        raise TypeError(f"column {columns[c].header!r}: a number without a format")
+                    elif value is not None and kind is not str and kind is not int and kind is not float:
+                        raise TypeError(f"column {columns[c].header!r}: {kind.__name__} is not text or a number")
+                    values.append(value)
+                texts = [(values[c], width) for c, width in wrapped
+                         if type(values[c]) is str and len(values[c]) > width * 0.6]
+                yield (row_height(texts) if texts else None), values
+
+        self._splices.append(RowSplice(f"xl/worksheets/sheet{ws.index + 1}.xml", first, rows(), styles,
+                                       previous + len(items), len(columns) - 1))
+        return previous + len(items)
 
     def _col(self, key: str) -> str:
         return self.t["columns"][key]
@@ -343,7 +386,7 @@ class _Writer:
         leaves = [leaf.id for leaf in self.rubric.leaves]
         # portrait: a long list of short rows takes fewer pages scaled to a portrait page's width
         self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves),
-                    landscape=False)
+                    landscape=False, fast=True)
 
     def _stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, st = self.summary, self.t["stats"]
@@ -503,7 +546,7 @@ class _Writer:
         ]
         indicators = self.result.layout.tier.indicators
         self._table(ws, columns, ((u, ind) for u in self.summary.units
-                                  if u.level and u.level.entries for ind in indicators), landscape=False)
+                                  if u.level and u.level.entries for ind in indicators), landscape=False, fast=True)
 
     def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, lt = self.summary, self.t["levels"]
@@ -794,15 +837,9 @@ class _Writer:
 _EXTERNAL_TARGET = re.compile(rb'(Target=")([^"]*)("[^>]*TargetMode="External")')
 
 
-def _forward_slash_links(path: Path) -> None:
+def _links_with_slashes(name: str, data: bytes) -> bytes:
     """The links to the pages with "/" (xlsxwriter writes a relative file link as html\\X.html,
-    which only Excel on Windows follows; LibreOffice, Excel for Mac and browsers want "/").
-    Every other member is copied byte for byte, with its own time stamp (deterministic)."""
-    draft = path.with_name(f".{path.name}.links")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename.startswith("xl/worksheets/_rels/"):
-                data = _EXTERNAL_TARGET.sub(lambda m: m.group(1) + m.group(2).replace(b"\\", b"/") + m.group(3), data)
-            zout.writestr(info, data)
-    os.replace(draft, path)
+    which only Excel on Windows follows; LibreOffice, Excel for Mac and browsers want "/")."""
+    if not name.startswith("xl/worksheets/_rels/"):
+        return data
+    return _EXTERNAL_TARGET.sub(lambda m: m.group(1) + m.group(2).replace(b"\\", b"/") + m.group(3), data)
