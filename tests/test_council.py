@@ -14,7 +14,7 @@ import pytest
 
 from processor.model.batch import BatchOptions, BatchResult
 from processor.model.council import Finality, Reason, ReviewState, file_code
-from processor.model.council_layout import build_council_layout
+from processor.model.council_layout import HEADER_ROW, build_council_layout
 from processor.model.issues import make_issue
 from processor.model.level_layout import build_level_layout
 from processor.model.records import Unit
@@ -651,3 +651,39 @@ def test_entries_saved_while_the_run_was_going_are_not_overwritten(season):
     _, _, update = season.run()  # the next run reads it, and keeps it
     assert update.status == UpdateStatus.WRITTEN
     assert council_row(season.book, RUBRIC, "units", "sxd")["reason"] == "Ghi trong lúc đang chạy"
+
+
+def test_every_entry_cell_keeps_its_check_its_fill_and_its_lock_after_a_rebuild(season):
+    """The rows are spliced in as text and the checks grouped by kind: each verdict cell still
+    has the one check of its indicator's kind, every entry cell is yellow and unlocked, the
+    others locked."""
+    import openpyxl
+    from openpyxl.worksheet.cell_range import MultiCellRange
+
+    season.run()
+    layout = build_council_layout(RUBRIC)
+    wb = openpyxl.load_workbook(season.book)
+    items, units = wb[layout.items.name], wb[layout.units.name]
+    rows = read_council_rows(season.book, RUBRIC, "items")
+    verdict_col = layout.items.index["verdict"] + 1
+    checks: dict[str, list[str]] = {}
+    for dv in items.data_validations.dataValidation:
+        for n, row in enumerate(rows):
+            cell = items.cell(HEADER_ROW + 2 + n, verdict_col).coordinate
+            if cell in MultiCellRange(str(dv.sqref)):
+                checks.setdefault(row["key"], []).append(f"{dv.type}:{dv.formula1}:{dv.formula2}")
+    kinds = {i.id: i.type.value for i in LAYOUT.tier.indicators}
+    assert sorted(checks) == sorted(r["key"] for r in rows)
+    assert all(len(v) == 1 for v in checks.values())
+    for row in rows:
+        kind = kinds[row["key"].split("|", 1)[1]]
+        assert checks[row["key"]][0].startswith("whole:" if kind == "percent" else "list:"), (row["key"], kind)
+    for ws, sheet in ((items, layout.items), (units, layout.units)):
+        for n in range(len(read_council_rows(season.book, RUBRIC, "items" if ws is items else "units"))):
+            for c, column in enumerate(sheet.columns):
+                cell = ws.cell(HEADER_ROW + 2 + n, c + 1)
+                assert cell.protection.locked is (not column.entry), (ws.title, cell.coordinate)
+                assert (cell.fill.fgColor.rgb == "FFFFF2CC") is column.entry, (ws.title, cell.coordinate)
+    conclusion = units.cell(HEADER_ROW + 2, layout.units.index["conclusion"] + 1).coordinate
+    assert [dv.type for dv in units.data_validations.dataValidation if conclusion in MultiCellRange(str(dv.sqref))] \
+        == ["list"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from processor import __version__
 from processor.intake.council import lock_file
@@ -36,11 +37,11 @@ from processor.model.levels import IndicatorType, LevelRubric, UnitKind, denomin
 from processor.model.records import UnitResult
 from processor.model.rubric import Rubric
 from processor.report.printing import page_setup, row_height
+from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
 from processor.report.summary import Summary, indicator_figure, requirement_text
 from processor.system.oserrors import describe
 from processor.template.base import BaseWriter
 from processor.template.lock import lock_structure
-from processor.text.cells import write_text
 from processor.text.normalise import display_path
 from processor.text.numbers import format_number
 from processor.text.wording import report_texts, wording
@@ -368,15 +369,16 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
             guide.set_row(r, height * 14 / 11 if r == 0 else height * 12 / 11)
     page_setup(guide, widths=[88], title=texts["title"].format(nam=year), landscape=False)
     conclusion_options = [o.text for o in layout.options]
-    _sheet(wb, writer, layout.units, units, texts, year, result, validations=lambda ws, r, row: ws.data_validation(
-        r, layout.units.index["conclusion"], r, layout.units.index["conclusion"],
-        {"validate": "list", "source": conclusion_options, "error_type": "stop",
-         "error_title": "Kết luận", "error_message": "Hãy chọn một kết luận trong danh sách (hoặc để trống)."}))
+    splices: list[RowSplice] = []
+    conclusion = (layout.units.index["conclusion"], {
+        "validate": "list", "source": conclusion_options, "error_type": "stop",
+        "error_title": "Kết luận", "error_message": "Hãy chọn một kết luận trong danh sách (hoặc để trống)."})
+    _sheet(wb, writer, layout.units, units, texts, year, result, lambda row: [conclusion], splices)
     rubric = result.options.rubric
     grades = [g.label for g in rubric.grades] if isinstance(rubric, LevelRubric) else []
     verdicts = [texts["verdict"]["dat"], texts["verdict"]["khong_dat"]]
 
-    def item_validation(ws: Worksheet, r: int, row: Row) -> None:
+    def item_validation(row: Row) -> list[tuple[int, dict[str, Any]]]:
         col = layout.items.index["verdict" if layout.kind == "levels" else "score"]
         kind, top = row.get("_type"), row.get("_max")
         if kind == "yes_no":
@@ -390,11 +392,11 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
         elif kind == "score":
             spec = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": float(top or 0)}
         else:
-            return
-        ws.data_validation(r, col, r, col, {**spec, "error_type": "stop", "error_title": "Kết quả thẩm định",
-                                            "error_message": "Giá trị không hợp lệ cho chỉ tiêu này."})
+            return []
+        return [(col, {**spec, "error_type": "stop", "error_title": "Kết quả thẩm định",
+                       "error_message": "Giá trị không hợp lệ cho chỉ tiêu này."})]
 
-    _sheet(wb, writer, layout.items, items, texts, year, result, validations=item_validation)
+    _sheet(wb, writer, layout.items, items, texts, year, result, item_validation, splices)
     meta = wb.add_worksheet(layout.meta)
     for r, (k, v) in enumerate([("format", FORMAT_VERSION), ("rubric", rubric.id), ("year", str(year)),
                                 ("generator", f"dvht {__version__}")]):
@@ -403,10 +405,29 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
     meta.protect(password)
     meta.very_hidden()
     wb.close()
+    rewrite_workbook(path, splices, lambda name, data: data)
+
+
+VALIDATION_RANGES = 400  # ranges per data validation: its sqref stays a few kilobytes
+
+
+def _runs(cells: list[tuple[int, int]]) -> list[str]:
+    """Cells of one column as A1 ranges of consecutive rows ("M5:M9 M12")."""
+    out: list[str] = []
+    start = prev = cells[0]
+    for cell in [*cells[1:], None]:
+        if cell is not None and cell[1] == prev[1] and cell[0] == prev[0] + 1:
+            prev = cell
+            continue
+        a, b = xl_rowcol_to_cell(*start), xl_rowcol_to_cell(*prev)
+        out.append(a if a == b else f"{a}:{b}")
+        if cell is not None:
+            start = prev = cell
+    return out
 
 
 def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Row], texts: dict, year: int,
-           result: BatchResult, validations) -> None:  # type: ignore[no-untyped-def]
+           result: BatchResult, validations, splices: list[RowSplice]) -> None:  # type: ignore[no-untyped-def]
     f = writer.f
     ws = wb.add_worksheet(sheet.name)
     last = len(sheet.columns) - 1
@@ -424,27 +445,52 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
         ws.write_string(HEADER_ROW, c, column.header, f["header"])
     ws.set_row(HEADER_ROW, max(48, (row_height([(c.header, c.width * 11 / 12) for c in shown], bold=True) or 0)
                                * 12 / 11))
+    # The rows as text spliced into the closed file (report/sheet_rows.py: 170,000 item rows at
+    # 10,000 units), each cell in the format it always had: yellow entries (numbers centred),
+    # boxed text, centred numbers, and a boxed or yellow empty cell where there is no value.
+    styles, blanks = [], []
+    for column in sheet.columns:
+        if column.entry:
+            entry = f["input"] if column.key in NUMBER_ENTRIES else f["input_text"]
+            styles.append((entry, entry))
+            blanks.append(entry)
+        else:
+            styles.append((f["cell"], f["cell_number"]))
+            blanks.append(f["cell"])
+    register_formats([*(x for pair in styles for x in pair), *blanks])
     wrapped = [(c, column.width * 11 / 12) for c, column in enumerate(sheet.columns) if column.wrap]
+    keys = [column.key for column in sheet.columns]
+    ranges: dict[str, tuple[dict[str, Any], list[tuple[int, int]]]] = {}
     for n, row in enumerate(rows):
-        r = HEADER_ROW + 1 + n
-        for c, column in enumerate(sheet.columns):
-            value = row.get(column.key, "")
-            if column.entry:
-                fmt = f["input"] if column.key in NUMBER_ENTRIES else f["input_text"]
-            else:
-                fmt = f["cell_number"] if isinstance(value, int | float) else f["cell"]
-            if isinstance(value, bool):
-                value = str(value)
-            if isinstance(value, int | float):
-                ws.write_number(r, c, value, fmt)
-            elif value is None or value == "":
-                ws.write_blank(r, c, None, fmt)
-            else:
-                write_text(ws, r, c, str(value), fmt)
-        texts_ = [(row[sheet.columns[c].key], w) for c, w in wrapped if isinstance(row.get(sheet.columns[c].key), str)]
-        if height := row_height(texts_):
-            ws.set_row(r, height * 12 / 11)
-        validations(ws, r, row)
+        for col, spec in validations(row):  # one validation per kind of cell, over all its rows
+            mark = f"{col}|{sorted(spec.items())!r}"
+            cells = ranges.setdefault(mark, (spec, []))[1]
+            cells.append((HEADER_ROW + 1 + n, col))
+
+    def values() -> Iterator[tuple[float | None, list[Any]]]:
+        for row in rows:
+            out = []
+            for key in keys:
+                value = row.get(key, "")
+                if isinstance(value, bool):
+                    value = str(value)
+                elif value is not None and not isinstance(value, int | float | str):
+                    value = str(value)
+                out.append(value)
+            # only a text longer than its column (or with a line break) can need a second line
+            texts_ = [(t, w) for c, w in wrapped if isinstance(t := out[c], str) and (len(t) > w or "\n" in t)]
+            height = row_height(texts_) if texts_ else None
+            yield (height * 12 / 11 if height else None), out
+
+    if rows:
+        splices.append(RowSplice(f"xl/worksheets/sheet{ws.index + 1}.xml", HEADER_ROW + 1, values(), styles,
+                                 HEADER_ROW + len(rows), last, blanks))
+    for spec, cells in ranges.values():
+        runs = _runs(cells)
+        for start in range(0, len(runs), VALIDATION_RANGES):  # a bounded sqref per validation
+            first_row, first_col = xl_cell_to_rowcol(runs[start].split(":")[0])
+            ws.data_validation(first_row, first_col, first_row, first_col,
+                               {**spec, "multi_range": " ".join(runs[start:start + VALIDATION_RANGES])})
     ws.freeze_panes(HEADER_ROW + 1, 3)
     if rows:
         ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), last)

@@ -62,6 +62,7 @@ class RowSplice:
     styles: Sequence[tuple[object | None, object | None]]
     last_row: int  # 0-based index of the sheet's last row once spliced
     last_col: int
+    blanks: Sequence[object | None] = ()  # per column, the format an empty cell still gets (None: no cell)
 
 
 def row_parts(splice: RowSplice) -> Iterator[str]:
@@ -69,12 +70,15 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
     letters = [xl_col_to_name(c) for c in range(len(splice.styles))]
     text_attr = [_style_attr(text) for text, _ in splice.styles]
     number_attr = [_style_attr(number) for _, number in splice.styles]
+    blank_attr = [_style_attr(fmt) if fmt is not None else None for fmt in splice.blanks] or [None] * len(letters)
     for r, (height, values) in enumerate(splice.rows, splice.first_row + 1):
         cells = []
         for c, value in enumerate(values):
             kind = type(value)
             if kind is str:
                 if not value:
+                    if blank_attr[c] is not None:
+                        cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
                     continue
                 if len(value) > EXCEL_MAX_TEXT:
                     value = value[: EXCEL_MAX_TEXT - 1] + "…"
@@ -85,6 +89,8 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
             elif kind is float or kind is int:
                 cells.append(f'<c r="{letters[c]}{r}"{number_attr[c]}><v>{value:.16G}</v></c>')
             elif value is None:
+                if blank_attr[c] is not None:
+                    cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
                 continue
             else:
                 raise TypeError(f"{kind.__name__} in a spliced row (column {letters[c]}): only text and numbers")
