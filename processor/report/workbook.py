@@ -372,7 +372,7 @@ class _Writer:
             self._column("total", 7, _score_of(TOTAL), "number"),
             self._column("class", 10, lambda u: u.class_label),
         ]
-        self._table(ws, columns, self.summary.units)
+        self._table(ws, columns, self.summary.units, fast=True)
 
     def _evidence(self, ws: Worksheet) -> None:
         # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
@@ -681,7 +681,7 @@ class _Writer:
             self._column("issue_code", 18, lambda pair: pair[0].code, "wrap"),
             self._column("message", 70, lambda pair: pair[0].message, "wrap"),
         ]
-        self._table(ws, columns, self.summary.issues)
+        self._table(ws, columns, self.summary.issues, fast=True)
 
     def _files(self, ws: Worksheet) -> None:
         columns = [
@@ -692,7 +692,7 @@ class _Writer:
             self._column("outcome", 13, lambda f: f.outcome_label, "wrap"),
             self._column("note", 50, lambda f: f.note, "wrap"),
         ]
-        self._table(ws, columns, self.summary.files)
+        self._table(ws, columns, self.summary.files, fast=True)
 
     def _missing(self, ws: Worksheet) -> None:
         reasons = self.t["missing_reason"]
