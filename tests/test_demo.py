@@ -167,6 +167,57 @@ def test_every_list_sheet_numbers_its_rows_in_an_stt_column(fixture, year, empty
     assert {s for s, n in counts.items() if n == 0} == empty, counts
 
 
+def _html_stats(index: str, table_id: str) -> list[list[str]]:
+    """The rows of one statistics table of the index page as their texts (header row first)."""
+    import re
+    from html import unescape
+
+    found = re.search(rf'<table class="stats" id="{table_id}">(.*?)</table>', index, re.S)
+    assert found is not None, table_id
+    return [[" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split())
+             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", found.group(1), re.S)]
+
+
+def _workbook_block(stats: list[list], title: str) -> list[list]:
+    """A counts block of Thống kê: from its header row to its last row (the valid units)."""
+    start = next(i for i, r in enumerate(stats) if r[0] == title) + 1
+    end = next(i for i in range(start, len(stats)) if stats[i][0] == "Số đơn vị hợp lệ (mẫu số của tỷ lệ)")
+    return stats[start:end + 1]
+
+
+@pytest.mark.parametrize(("fixture", "year", "self_title"), [
+    ("demo_out", 2021, "Số đơn vị theo xếp loại (kết quả tự đánh giá, theo điểm của đơn vị)"),
+    ("demo_tt24", 2025, "Số đơn vị theo mức độ đạt (kết quả tự đánh giá, theo số liệu của đơn vị)")])
+def test_index_statistics_say_the_workbooks_numbers(fixture, year, self_title, request):
+    """16.2: the index page's statistics and Thống kê give the same counts and the same shares,
+    of the units with a valid dossier, under the same words; a unit still to fix or missing is
+    counted but has no share (the page divided by every unit, the workbook by the valid ones)."""
+    from processor.text.numbers import percent
+
+    out = request.getfixturevalue(fixture)
+    stats = rows(out / f"TongHop_DVHT_{year}.xlsx", "Thống kê")
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "Số đơn vị (Tỷ lệ trên số đơn vị hợp lệ)" in index
+    final_title = "Số đơn vị theo kết quả cuối cùng (sau thẩm định)"
+    for table_id, title in (("self-stats", self_title), ("final-stats", final_title)):
+        header, *body = _workbook_block(stats, title)
+        groups = [h for h in header[1::2] if h is not None]
+        valid = body[-1][1::2][:len(groups)]
+        expected = [[header[0], *groups]]
+        for r in body[:-1]:
+            cells = []
+            for n, share, total in zip(r[1::2], r[2::2], valid, strict=False):
+                if share is None:  # no share in the workbook: none on the page
+                    cells.append(str(n))
+                else:
+                    assert share == pytest.approx(n / total)
+                    cells.append(f"{n} ({percent(n, total)}%)")
+            expected.append([r[0], *cells])
+        expected.append([body[-1][0], *map(str, valid)])
+        assert _html_stats(index, table_id) == expected, table_id
+
+
 def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
     precious = tmp_path / "du_lieu_mau"
     precious.mkdir()

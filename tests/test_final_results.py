@@ -268,11 +268,13 @@ def test_index_page_has_the_final_column_and_final_statistics(tt24):
             for r in re.findall(r"<tr>(.*?)</tr>", stats.group(1), re.S)]
     assert rows == [
         ["Kết quả cuối cùng", "Toàn tỉnh", DN, SO],
-        ["Mức độ 2", "1 (14,2%)", "0 (0%)", "1 (16,6%)"],  # shares cut, never rounded up (numbers.percent)
-        ["Mức độ 1", "3 (42,8%)", "1 (100%)", "2 (33,3%)"],
-        [NOT_RECOMMENDED, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
-        [TO_FIX, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
-        [MISSING, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
+        # shares of the units with a valid dossier, as on Thống kê (issue 16.2): none for the others
+        ["Mức độ 2", "1 (20%)", "0 (0%)", "1 (25%)"],
+        ["Mức độ 1", "3 (60%)", "1 (100%)", "2 (50%)"],
+        [NOT_RECOMMENDED, "1 (20%)", "0 (0%)", "1 (25%)"],
+        [TO_FIX, "1", "0", "1"],
+        [MISSING, "1", "0", "1"],
+        ["Số đơn vị hợp lệ (mẫu số của tỷ lệ)", "5", "1", "4"],
     ]
 
 
