@@ -125,6 +125,54 @@ def edit_workbook(path: Path, change: Callable[[Any], None]) -> Path:
     return path
 
 
+# ---- reading the consolidated workbook's list sheets ---------------------------------------
+
+STT = "STT"
+
+
+def table_range(ws: Any) -> tuple[int, int]:
+    """The (1-based) header row and last row of a list sheet's table: its autofilter's range,
+    which the writer sets over exactly the header and the data rows."""
+    from openpyxl.utils.cell import range_boundaries
+
+    assert ws.auto_filter.ref, f"{ws.title}: no table (autofilter)"
+    _, first, _, last = range_boundaries(ws.auto_filter.ref)
+    return first, last
+
+
+def stt_numbers(ws: Any) -> tuple[Any, list[Any]]:
+    """A list sheet's first header cell and its first column under it, down to the last row
+    that has any value: what a printed list numbers its rows with."""
+    first, last = table_range(ws)
+    body = [r for r in ws.iter_rows(min_row=first + 1, max_row=last, values_only=True) if any(v not in (None, "")
+                                                                                            for v in r)]
+    return ws.cell(first, 1).value, [r[0] for r in body]
+
+
+def list_rows(path: Path, sheet: str) -> list[tuple]:
+    """The rows of a list sheet of the consolidated workbook from its first row, with the STT
+    column taken off the table (header and data rows) once it is checked to number the rows
+    1..n: the tests read the data columns by the same positions whatever numbers them."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    header, numbers = stt_numbers(ws)
+    assert (header, numbers) == (STT, list(range(1, len(numbers) + 1))), f"{sheet}: {header!r} {numbers}"
+    first, _ = table_range(ws)
+    return [tuple(r[1:]) if i >= first else tuple(r)
+            for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
+
+
+def list_dicts(path: Path, sheet: str) -> list[dict[str, Any]]:
+    """The data rows of a list sheet as dicts keyed by header (STT included)."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    first, last = table_range(ws)
+    header, *body = ws.iter_rows(min_row=first, max_row=last, values_only=True)
+    return [dict(zip(header, r, strict=True)) for r in body if any(v not in (None, "") for v in r)]
+
+
 # ---- running the tool as an unprivileged user (CI runs as root, where chmod blocks nothing) ----
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]

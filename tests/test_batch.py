@@ -17,7 +17,7 @@ from processor.model.batch import BatchOptions
 from processor.model.records import Unit
 from processor.pipeline import run_batch
 from processor.report.publish import publish
-from tests.conftest import TT22_2025
+from tests.conftest import TT22_2025, list_rows
 
 ROSTER = (Unit("SNV", "Sở Nội vụ", "Sở"), Unit("STC", "Sở Tài chính", "Sở"), Unit("X01", "UBND xã An", "Xã"),
           Unit("X02", "UBND xã Bình", "Xã"))
@@ -71,7 +71,7 @@ def test_nothing_is_lost_and_inputs_are_untouched(mixed_folder, tmp_path):
     _, published = run(mixed_folder, tmp_path / "out")
     assert snapshot(mixed_folder) == before
 
-    rows = sheet_rows(published.workbook, "Tệp đã nhận")
+    rows = list_rows(published.workbook, "Tệp đã nhận")
     header, body = rows[0], rows[1:]
     assert header[:5] == ("Tệp", "Dung lượng (byte)", "SHA-256", "Đơn vị", "Kết quả xử lý")
     listed = [r[0] for r in body]
@@ -96,7 +96,7 @@ def test_nothing_is_lost_and_inputs_are_untouched(mixed_folder, tmp_path):
 
 def test_summary_sheet_has_every_unit_with_status_scores_and_class(mixed_folder, tmp_path):
     _, published = run(mixed_folder, tmp_path / "out")
-    rows = sheet_rows(published.workbook, "Tổng hợp")
+    rows = list_rows(published.workbook, "Tổng hợp")
     header = rows[0]
     for col in ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Trạng thái", "Tiêu chí 1", "Tiêu chí 2", "Tiêu chí 3",
                 "Tổng điểm", "Xếp loại", "Số lỗi", "Số cảnh báo", "Tệp"):
@@ -114,9 +114,9 @@ def test_summary_sheet_has_every_unit_with_status_scores_and_class(mixed_folder,
         (55, "Trung bình", 1)
     assert by_code["SNV"]["Tiêu chí 3"] == 40 and isinstance(by_code["SNV"]["Tiêu chí 3"], (int, float))
 
-    missing = sheet_rows(published.workbook, "Chưa nộp")
+    missing = list_rows(published.workbook, "Chưa nộp")
     assert {r[0] for r in missing[1:]} == {"X01", "X02"}
-    issues = sheet_rows(published.workbook, "Lỗi và cảnh báo")
+    issues = list_rows(published.workbook, "Lỗi và cảnh báo")
     severities = [r[4] for r in issues[1:]]
     assert severities == sorted(severities, key=lambda s: s != "Lỗi")
     assert ("X01.xlsx", "Chấm điểm", "D25", "Lỗi", "score-above-max") in {r[:1] + r[2:6] for r in issues[1:]}
@@ -134,7 +134,7 @@ def test_all_sheets_are_there_sortable_and_frozen(mixed_folder, tmp_path):
         assert ws.auto_filter.ref, name
         assert not ws.protection.sheet, name
     assert len(wb["Thống kê"]._charts) == 2
-    detail = sheet_rows(published.workbook, "Chi tiết")
+    detail = list_rows(published.workbook, "Chi tiết")
     assert detail[0][4:6] == ("Tiêu chí 1a", "Tiêu chí 1b")
 
 
@@ -164,7 +164,7 @@ def test_submitted_text_stays_text(make_submission, tmp_path):
                 if isinstance(cell.value, str) and cell.value[:1] in "=+@":
                     assert cell.data_type == "s", (ws.title, cell.coordinate)
         assert not ws._hyperlinks, ws.title
-    names = [r[1] for r in sheet_rows(published.workbook, "Tổng hợp")]
+    names = [r[1] for r in list_rows(published.workbook, "Tổng hợp")]
     assert "+cmd|' /C calc'!A0" in names
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import TT22_2025
+from tests.conftest import TT22_2025, list_rows
 from tests.corpus.build import HOSTILE_TEXTS, USED, build_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def corpus_run(tmp_path_factory):
 
 
 def sheet(out: Path, name: str) -> list[tuple]:
-    return list(openpyxl.load_workbook(out / "TongHop_DVHT_2025.xlsx")[name].iter_rows(values_only=True))
+    return list_rows(out / "TongHop_DVHT_2025.xlsx", name)
 
 
 def test_batch_finishes_on_the_corpus(corpus_run):

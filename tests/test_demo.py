@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from processor.cli import main
-from tests.conftest import libreoffice_convert
+from tests.conftest import libreoffice_convert, list_rows, stt_numbers
 
 GOLDEN = Path(__file__).parent / "golden" / "demo.json"  # TT22, 2021
 GOLDEN_TT24 = Path(__file__).parent / "golden" / "demo_tt24.json"  # TT24, 2025
@@ -49,7 +49,7 @@ def rows(path: Path, sheet: str) -> list[list]:
 
 def digest(workbook: Path) -> dict[str, list]:
     """What must not change between runs: everything but hashes, byte sizes and paths."""
-    files = [[r[0], r[3], r[4], r[5]] for r in rows(workbook, "Tệp đã nhận")]
+    files = [[r[0], r[1], r[4], r[5], r[6]] for r in rows(workbook, "Tệp đã nhận")]  # STT, file, unit, outcome, note
     return {
         "Tổng hợp": rows(workbook, "Tổng hợp"),
         "Chi tiết": rows(workbook, "Chi tiết"),
@@ -91,20 +91,21 @@ def test_tt24_demo_matches_the_reviewed_golden_result(demo_tt24):
 
 
 def test_tt24_demo_shows_both_levels_and_the_tt24_cases(demo_tt24):
-    header, *body = rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
+    header, *body = list_rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
     col = {name: i for i, name in enumerate(header)}
     by_code = {r[0]: r for r in body}
     reached = {r[col["Mức độ đạt"]] for r in body}
     assert {"Mức độ 1", "Mức độ 2", "Không đạt"} <= reached
     assert by_code["SNV"][col["Mức độ đề nghị"]] == "Mức độ 2" and by_code["SNV"][col["Mức độ đạt"]] == "Mức độ 1"
     assert by_code["SNNMT"][col["Trạng thái"]] == "Cần sửa"
-    issues = {(r[0].rsplit("/", 1)[-1], r[5]) for r in rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
+    issues = {(r[0].rsplit("/", 1)[-1], r[5])
+              for r in list_rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
     assert ("SNNMT_DVHT_2025.xlsx", "wrong-circular") in issues
     assert ("SNV_DVHT_2025.xlsx", "level-not-eligible") in issues
 
 
 def test_demo_has_every_class_and_the_expected_cases(demo_out):
-    header, *body = rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tổng hợp")
+    header, *body = list_rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tổng hợp")
     summary = {r[0]: r for r in body}
     col = {name: i for i, name in enumerate(header)}
     classes = {r[col["Xếp loại"]] for r in summary.values()}
@@ -115,11 +116,11 @@ def test_demo_has_every_class_and_the_expected_cases(demo_out):
     assert snv[col["Tổng tự chấm (chưa kiểm tra, hồ sơ còn lỗi)"]] == 105
     assert [code for code, r in summary.items() if r[3] == "Chưa nộp"] == ["HCCB", "X017"]
     assert summary["TTGDNN"][header.index("Có trong danh sách")] == "Không"
-    issues = rows(demo_out / "TongHop_DVHT_2021.xlsx", "Lỗi và cảnh báo")
+    issues = list_rows(demo_out / "TongHop_DVHT_2021.xlsx", "Lỗi và cảnh báo")
     snv = [r for r in issues if r[0].endswith("SNV_DVHT_2021.xlsx") and r[4] == "Lỗi"]
     assert [(r[2], r[3], r[5]) for r in snv] == [("Chấm điểm", "D25", "score-above-max")]
     assert "tối đa là 5" in snv[0][6]
-    outcomes = {r[0]: r[4] for r in rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tệp đã nhận")[1:]}
+    outcomes = {r[0]: r[4] for r in list_rows(demo_out / "TongHop_DVHT_2021.xlsx", "Tệp đã nhận")[1:]}
     assert outcomes["So_ban_nganh/STC_DVHT_2021_lan1.xlsx"] == "Bị thay thế"
     assert outcomes["So_ban_nganh/~$SYT_DVHT_2021.xlsx"] == "Bỏ qua"
 
@@ -143,6 +144,78 @@ def test_consolidated_workbooks_open_in_libreoffice(demo_out, demo_tt24, tmp_pat
         assert wb.sheetnames == SHEETS, name
         for sheet in SHEETS:
             assert wb[sheet].max_row > 1, (name, sheet)
+
+
+LIST_SHEETS = [s for s in SHEETS if s not in ("Thống kê", "Thông tin")]  # the key/value sheets have no STT
+
+
+@pytest.mark.parametrize(("fixture", "year", "empty"), [("demo_out", 2021, {"Thay đổi", "Lịch sử công nhận"}),
+                                                         ("demo_tt24", 2025, {"Thay đổi"})])
+def test_every_list_sheet_numbers_its_rows_in_an_stt_column(fixture, year, empty, request):
+    """16.2: a printed list is read out by its numbers: every list sheet's table starts with
+    STT, 1..n without a gap, in both circulars' workbooks (header row and data rows as the
+    table's autofilter spans them)."""
+    wb = openpyxl.load_workbook(request.getfixturevalue(fixture) / f"TongHop_DVHT_{year}.xlsx")
+    assert [s for s in wb.sheetnames if wb[s].auto_filter.ref] == LIST_SHEETS
+    counts = {}
+    for sheet in LIST_SHEETS:
+        header, numbers = stt_numbers(wb[sheet])
+        assert (header, numbers) == ("STT", list(range(1, len(numbers) + 1))), sheet
+        counts[sheet] = len(numbers)
+    # the lists the demo fills are numbered, not merely empty (a first run has no Thay đổi, the
+    # 2021 season no register to tell a history from)
+    assert {s for s, n in counts.items() if n == 0} == empty, counts
+
+
+def _html_stats(index: str, table_id: str) -> list[list[str]]:
+    """The rows of one statistics table of the index page as their texts (header row first)."""
+    import re
+    from html import unescape
+
+    found = re.search(rf'<table class="stats" id="{table_id}">(.*?)</table>', index, re.S)
+    assert found is not None, table_id
+    return [[" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split())
+             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", found.group(1), re.S)]
+
+
+def _workbook_block(stats: list[list], title: str) -> list[list]:
+    """A counts block of Thống kê: from its header row to its last row (the valid units)."""
+    start = next(i for i, r in enumerate(stats) if r[0] == title) + 1
+    end = next(i for i in range(start, len(stats)) if stats[i][0] == "Số đơn vị hợp lệ (mẫu số của tỷ lệ)")
+    return stats[start:end + 1]
+
+
+@pytest.mark.parametrize(("fixture", "year", "self_title"), [
+    ("demo_out", 2021, "Số đơn vị theo xếp loại (kết quả tự đánh giá, theo điểm của đơn vị)"),
+    ("demo_tt24", 2025, "Số đơn vị theo mức độ đạt (kết quả tự đánh giá, theo số liệu của đơn vị)")])
+def test_index_statistics_say_the_workbooks_numbers(fixture, year, self_title, request):
+    """16.2: the index page's statistics and Thống kê give the same counts and the same shares,
+    of the units with a valid dossier, under the same words; a unit still to fix or missing is
+    counted but has no share (the page divided by every unit, the workbook by the valid ones)."""
+    from processor.text.numbers import percent
+
+    out = request.getfixturevalue(fixture)
+    stats = rows(out / f"TongHop_DVHT_{year}.xlsx", "Thống kê")
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "Số đơn vị (Tỷ lệ trên số đơn vị hợp lệ)" in index
+    final_title = "Số đơn vị theo kết quả cuối cùng (sau thẩm định)"
+    for table_id, title in (("self-stats", self_title), ("final-stats", final_title)):
+        header, *body = _workbook_block(stats, title)
+        groups = [h for h in header[1::2] if h is not None]
+        valid = body[-1][1::2][:len(groups)]
+        expected = [[header[0], *groups]]
+        for r in body[:-1]:
+            cells = []
+            for n, share, total in zip(r[1::2], r[2::2], valid, strict=False):
+                if share is None:  # no share in the workbook: none on the page
+                    cells.append(str(n))
+                else:
+                    assert share == pytest.approx(n / total)
+                    cells.append(f"{n} ({percent(n, total)}%)")
+            expected.append([r[0], *cells])
+        expected.append([body[-1][0], *map(str, valid)])
+        assert _html_stats(index, table_id) == expected, table_id
 
 
 def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
@@ -209,12 +282,13 @@ def test_tt24_demo_register_holds_histories_an_upgrade_and_a_covered_unit(demo_t
     runs = con.execute("SELECT year, rubric FROM runs").fetchall()
     con.close()
     assert runs[-1] == (2025, "tt24-2023")
-    header, *body = rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
+    header, *body = list_rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Tổng hợp")
     col = {name: i for i, name in enumerate(header)}
     by_code = {r[0]: r for r in body}
     # CDCN: its level-1 decision is in the register 12 months before its report: level 2 (an upgrade)
     assert by_code["CDCN"][col["Mức độ đạt"]] == "Mức độ 2"
     # XSKT sent nothing, but its 2024 recognition covers 2025
     assert by_code["XSKT"][col["Trạng thái"]] == "Đang bảo lưu"
-    issues = {(r[0].rsplit("/", 1)[-1], r[5]) for r in rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
+    issues = {(r[0].rsplit("/", 1)[-1], r[5])
+              for r in list_rows(demo_tt24 / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")}
     assert ("CDCN_DVHT_2025.xlsx", "prior-differs-register") in issues

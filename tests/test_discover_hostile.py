@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from processor.cli import main
@@ -28,7 +27,7 @@ from processor.model.rubric import load_rubric
 from processor.pipeline import run_batch
 from processor.report.publish import Published, publish
 from processor.text import normalise as textnorm
-from tests.conftest import TT22_2025
+from tests.conftest import TT22_2025, list_rows
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -42,7 +41,7 @@ def _run(inbox: Path, out: Path) -> Published:
 
 
 def _sheet(workbook: Path, name: str) -> list[tuple]:
-    return list(openpyxl.load_workbook(workbook)[name].iter_rows(values_only=True))[1:]
+    return list_rows(workbook, name)[1:]
 
 
 def _file_rows(workbook: Path) -> list[tuple]:

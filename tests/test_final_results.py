@@ -31,7 +31,7 @@ from processor.report.council_workbook import update_council_workbook
 from processor.report.publish import publish
 from processor.template.filler import fill_template
 from processor.template.levels_writer import LevelTemplateRequest, write_level_template
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, list_rows
 from tests.council_util import council_cell, fill_council
 from tests.test_level_recalc import complete
 from tests.test_level_reports import LAYOUT, OFFICE, PRIOR_12
@@ -268,17 +268,19 @@ def test_index_page_has_the_final_column_and_final_statistics(tt24):
             for r in re.findall(r"<tr>(.*?)</tr>", stats.group(1), re.S)]
     assert rows == [
         ["Kết quả cuối cùng", "Toàn tỉnh", DN, SO],
-        ["Mức độ 2", "1 (14,2%)", "0 (0%)", "1 (16,6%)"],  # shares cut, never rounded up (numbers.percent)
-        ["Mức độ 1", "3 (42,8%)", "1 (100%)", "2 (33,3%)"],
-        [NOT_RECOMMENDED, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
-        [TO_FIX, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
-        [MISSING, "1 (14,2%)", "0 (0%)", "1 (16,6%)"],
+        # shares of the units with a valid dossier, as on Thống kê (issue 16.2): none for the others
+        ["Mức độ 2", "1 (20%)", "0 (0%)", "1 (25%)"],
+        ["Mức độ 1", "3 (60%)", "1 (100%)", "2 (50%)"],
+        [NOT_RECOMMENDED, "1 (20%)", "0 (0%)", "1 (25%)"],
+        [TO_FIX, "1", "0", "1"],
+        [MISSING, "1", "0", "1"],
+        ["Số đơn vị hợp lệ (mẫu số của tỷ lệ)", "5", "1", "4"],
     ]
 
 
 def test_council_issues_name_the_council_workbook_cell_and_the_unit(tt24):
     _, (_, published), path = tt24
-    rows = sheet(published.workbook, "Lỗi và cảnh báo")
+    rows = list_rows(published.workbook, "Lỗi và cảnh báo")
     council = [r[:6] for r in rows[1:] if r[0] == "tham_dinh/ThamDinh_DVHT_2025.xlsx"]
     cell = council_cell(TT24, path, "items", "ctxd|tc1_ct2", "opinion")
     assert council == [("tham_dinh/ThamDinh_DVHT_2025.xlsx", "CTXD Công ty Cổ phần Xây dựng Hòa Bình",

@@ -102,7 +102,8 @@ def test_summary_sheet_links_each_unit_to_its_page_relatively(demo_html):
     ws = wb["Tổng hợp"]
     header = [c.value for c in ws[1]]
     col = header.index("Trang kết quả") + 1
-    codes = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    code = header.index("Mã đơn vị") + 1
+    codes = [ws.cell(r, code).value for r in range(2, ws.max_row + 1)]
     for r, code in enumerate(codes, 2):
         link = ws.cell(r, col).hyperlink
         assert link is not None, code

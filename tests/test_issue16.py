@@ -8,7 +8,7 @@ import zipfile
 from processor.model.batch import BatchOptions
 from processor.pipeline import run_batch
 from processor.report.publish import publish
-from tests.conftest import TT22_2025
+from tests.conftest import TT22_2025, list_rows
 
 
 def test_the_workbooks_links_to_the_pages_use_forward_slashes(tmp_path, make_submission, rubric):
@@ -29,14 +29,12 @@ def test_the_workbooks_links_to_the_pages_use_forward_slashes(tmp_path, make_sub
 
 def test_a_to_fix_units_sum_is_shown_only_as_its_own_unverified_figure(tmp_path, make_submission, rubric):
     """16.3: a Cần sửa unit with 3c scored 10 of 5 summed to 105 and was shown as if it were its score."""
-    import openpyxl
-
     inbox = tmp_path / "ho_so"
     make_submission("SNV.xlsx", folder=inbox, scores={"3c": 10})
     make_submission("STC.xlsx", folder=inbox, ma_don_vi="STC", ten_don_vi="Sở Tài chính")
     options = BatchOptions(input_dir=inbox, out_dir=tmp_path / "out", year=2025, rubric=rubric, workers=1)
     published = publish(run_batch(options))
-    header, *rows = openpyxl.load_workbook(published.workbook)["Tổng hợp"].iter_rows(values_only=True)
+    header, *rows = list_rows(published.workbook, "Tổng hợp")
     col = {name: i for i, name in enumerate(header)}
     own = "Tổng tự chấm (chưa kiểm tra, hồ sơ còn lỗi)"
     got = {r[0]: (r[col["Trạng thái"]], r[col["Tiêu chí 3"]], r[col["Tổng điểm"]], r[col[own]]) for r in rows}

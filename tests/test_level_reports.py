@@ -23,7 +23,7 @@ from processor.report.console import summary_lines
 from processor.report.publish import publish
 from processor.template.filler import fill_template
 from processor.template.levels_writer import LevelTemplateRequest, write_level_template
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, list_rows
 from tests.test_level_recalc import complete
 
 RUBRIC = load_rubric("tt24-2023")
@@ -91,7 +91,7 @@ NOT_JUDGED, NO_ENTRY = "Hồ sơ chưa hợp lệ", "Chưa có ý kiến"
 def test_summary_sheet_has_the_levels_and_no_score(season):
     _, published = season
     day = datetime(2026, 1, 10)
-    assert sheet(published, "Tổng hợp") == [
+    assert list_rows(published.workbook, "Tổng hợp") == [
         ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Loại đơn vị", "Trạng thái", "Mức độ đề nghị", "Mức độ đạt",
          "Chỉ tiêu không đạt", "Kết quả tự đánh giá", "Kết quả thẩm định", "Kết quả cuối cùng",
          "Căn cứ kết quả cuối cùng", "Tình trạng thẩm định", "Công nhận trước, bảo lưu", "Số lỗi", "Số cảnh báo",
@@ -112,13 +112,15 @@ def test_summary_sheet_has_the_levels_and_no_score(season):
          "Mức độ 1", "Mức độ 1", "Mức độ 1", COMPUTED, NO_ENTRY, None, 0, 0, day, "Có", "Có", "THPTA.xlsx", "Mở trang"),
     ]
     ws = openpyxl.load_workbook(published.workbook)["Tổng hợp"]
-    fills = {ws.cell(r, 7).value: ws.cell(r, 7).fill.fgColor.rgb for r in range(2, 9) if ws.cell(r, 7).value}
+    reached = [c.value for c in ws[1]].index("Mức độ đạt") + 1
+    fills = {ws.cell(r, reached).value: ws.cell(r, reached).fill.fgColor.rgb for r in range(2, 9)
+             if ws.cell(r, reached).value}
     assert fills == {"Mức độ 2": "FFC6EFCE", "Mức độ 1": "FFDDEBF7", "Không đạt": "FFFFC7CE"}
 
 
 def test_detail_sheet_has_a_result_per_indicator_with_its_figure(season):
     _, published = season
-    rows = sheet(published, "Chi tiết")
+    rows = list_rows(published.workbook, "Chi tiết")
     assert rows[0] == ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Loại đơn vị", "Trạng thái", "Mức độ đề nghị", "Mức độ đạt",
                        "TC1.CT1", "TC1.CT2", "TC1.CT3", "TC1.CT4", "TC1.CT5", "TC2.CT1", "TC2.CT2", "TC2.CT3",
                        "TC2.CT4", "TC2.CT5", "TC3.CT1", "TC3.CT2", "TC3.CT3", "TC3.CT4", "TC3.CT5", "TC3.CT6")
@@ -136,7 +138,7 @@ def test_detail_sheet_has_a_result_per_indicator_with_its_figure(season):
 
 def test_evidence_sheet_lists_unit_by_indicator(season):
     _, published = season
-    rows = sheet(published, "Minh chứng")
+    rows = list_rows(published.workbook, "Minh chứng")
     assert rows[0] == ("Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Tự đánh giá", "Số đạt", "Mẫu số", "Minh chứng")
     stc = [r for r in rows if r[0] == "STC"]
     assert stc[5] == ("STC", "Sở Tài chính", "TC2.CT1", "Không đạt", 92, 100, "Kế hoạch số 12/KH-SNV ngày 10/01/2025")

@@ -29,7 +29,7 @@ from processor.report.publish import Published, publish
 from processor.report.register_record import run_record
 from processor.template.filler import fill_template
 from processor.template.levels_writer import LevelTemplateRequest, write_level_template
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, list_rows
 from tests.test_level_recalc import complete
 
 RUBRIC = load_rubric("tt24-2023")
@@ -210,7 +210,7 @@ def test_a_covered_unit_is_not_chased_and_shows_its_history(season):
     assert summary["SNV"]["Công nhận trước, bảo lưu"] == "Tốt năm 2022, QĐ 20/QĐ-UBND"  # TT22: history only
     assert summary["STC"]["Công nhận trước, bảo lưu"] is None
     assert [r["Mã đơn vị"] for r in table(book, "Chưa nộp")] == ["STC", "SXD", "SGD"]
-    history = sheet_rows(book, "Lịch sử công nhận")
+    history = list_rows(book, "Lịch sử công nhận")
     assert history[0][0] == "Các quyết định công nhận trong cơ sở dữ liệu của Sở, mới trước"
     assert [tuple(r) for r in history[2:]] == [
         ("Mã đơn vị", "Tên đơn vị", "Năm", "Thông tư/bộ tiêu chí", "Mức độ hoặc Xếp loại", "Số quyết định",

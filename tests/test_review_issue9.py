@@ -6,13 +6,11 @@ import io
 import os
 from pathlib import Path
 
-import openpyxl
-
 from processor.cli import main
 from processor.intake.resolve import resolve
 from processor.model.records import Unit
 from processor.model.statuses import Choice, Outcome, Status
-from tests.conftest import TT22_2025, as_nobody, give_to_nobody
+from tests.conftest import TT22_2025, as_nobody, give_to_nobody, list_rows
 from tests.test_resolve import NAME, by_rel, check, found
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +27,7 @@ def process(inbox: Path, out: Path, *extra: str) -> tuple[int, str, str]:
 
 
 def rows(workbook: Path, sheet: str) -> list[tuple]:
-    return [tuple(r) for r in openpyxl.load_workbook(workbook)[sheet].iter_rows(values_only=True)][1:]
+    return list_rows(workbook, sheet)[1:]
 
 
 # --- outputs: nothing the tool did not create is deleted ------------------------------------

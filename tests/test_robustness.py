@@ -30,7 +30,7 @@ from processor.pipeline import run_batch
 from processor.report.publish import publish
 from processor.template.filler import fill_template, submission_values
 from processor.template.writer import TemplateRequest, write_template
-from tests.conftest import FIXED_TIME, TT22_2025
+from tests.conftest import FIXED_TIME, TT22_2025, list_rows
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -141,7 +141,7 @@ def test_arbitrary_cell_values_never_stop_the_batch(blank_template, submissions)
             values.update({k: v for k, v in identity.items()})
             fill_template(blank_template, inbox / f"f{i}.xlsx", values)
         published = publish(run_batch(options(inbox, out, workers=1)))
-        rows = list(openpyxl.load_workbook(published.workbook)["Tệp đã nhận"].iter_rows(values_only=True))[1:]
+        rows = list_rows(published.workbook, "Tệp đã nhận")[1:]
         assert sorted(r[0] for r in rows) == [f"f{i}.xlsx" for i in range(len(submissions))]
         assert all(r[4] for r in rows)
         for issue, _ in published.summary.issues:

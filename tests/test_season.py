@@ -12,6 +12,7 @@ import pytest
 from processor.cli import main
 from processor.model.layout import SHEET_META
 from processor.text.dates import default_report_year
+from tests.conftest import list_rows
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -96,10 +97,7 @@ def test_processing_a_tt24_season_picks_the_rule_in_force_by_year(tmp_path, make
                          "--ngay-chay", "20/01/2026", "--workers", "1")
     assert (code, err) == (0, "")
     assert "Mức độ: " in out
-    import openpyxl
-
-    issues = list(openpyxl.load_workbook(tmp_path / "o" / "TongHop_DVHT_2025.xlsx")["Lỗi và cảnh báo"]
-                  .iter_rows(values_only=True))[1:]
+    issues = list_rows(tmp_path / "o" / "TongHop_DVHT_2025.xlsx", "Lỗi và cảnh báo")[1:]
     # dated 15/01/2026: also a day after the TT24 deadline (14/01)
     assert [(r[0], r[5]) for r in issues] == [("cu.xlsx", "wrong-circular"), ("cu.xlsx", "late")]
 

@@ -26,6 +26,7 @@ from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
 from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.register import Coverage
+from processor.model.rubric import AnyRubric
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
 from processor.report.summary import (
@@ -35,6 +36,7 @@ from processor.report.summary import (
     grade_labels,
     indicator_figure,
     level_rank,
+    rank_labels,
     recognition_result,
     requirement_text,
     rubric_name,
@@ -237,7 +239,8 @@ class StatsTable:
     title: str
     first: str
     groups: tuple[str, ...]
-    rows: tuple[tuple[str, tuple[str, ...]], ...]  # label, "n (x%)" per group
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # label, "n (x%)" per group; last, the valid units
+    note: str = ""  # what a cell says: "Số đơn vị (Tỷ lệ trên số đơn vị hợp lệ)"
 
 
 @dataclass(frozen=True)
@@ -383,27 +386,35 @@ def _council_block(result: BatchResult, u: UnitRow) -> CouncilBlock | None:
 
 
 def _stats_table(table_id: str, title: str, first: str, summary: Summary, labels: Iterable[str],
-                 counts: dict[str, dict[str, int]]) -> StatsTable:
-    """Counts with their share of the group's units, "3 (42,8%)", overall then by group."""
+                 counts: dict[str, dict[str, int]], rated: set[str]) -> StatsTable:
+    """Counts with their share, "3 (42,8%)", overall then by group: the share of the units
+    with a valid dossier (the rated labels), as on the workbook's Thống kê, whose last row
+    gives that number; a unit still to fix or missing is counted and has no share."""
     t = report_texts()
     template = t["html"]["stats_count"]
     groups = ("", *summary.groups)
+    valid = {g: sum(n for label, n in counts[g].items() if label in rated) for g in groups}
 
     def cell(group: str, label: str) -> str:
-        n, total = counts[group][label], sum(counts[group].values())
+        n, total = counts[group][label], valid[group]
+        if label not in rated:
+            return str(n)
         return template.format(so=n, ty_le=f"{percent(n, total)}%" if total else "—")
 
+    rows = tuple((label, tuple(cell(g, label) for g in groups)) for label in labels)
     return StatsTable(id=table_id, title=title, first=first, groups=(t["columns"]["all_groups"], *summary.groups),
-                      rows=tuple((label, tuple(cell(g, label) for g in groups)) for label in labels))
+                      rows=(*rows, (t["stats"]["valid_units"], tuple(str(valid[g]) for g in groups))),
+                      note=t["html"]["stats_note"].format(ty_le=t["columns"]["share_valid"]))
 
 
-def _final_stats(summary: Summary) -> tuple[StatsTable, ...]:
+def _final_stats(summary: Summary, rubric: AnyRubric) -> tuple[StatsTable, ...]:
     finals = summary.finals
     if finals is None:
         return ()
     t = report_texts()
+    rated = {label for _, label in rank_labels(rubric)} | {wording("council")["not_recommended"]}
     return (_stats_table("final-stats", t["html"]["stats_final"], t["columns"]["final_result"], summary,
-                         finals.labels, finals.by_group),)
+                         finals.labels, finals.by_group, rated),)
 
 
 def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> IndexPage:
@@ -447,7 +458,7 @@ def _index_page(result: BatchResult, summary: Summary, names: list[str]) -> Inde
                ("status", t["status"], "text"), ("total", t["total_short"], "num"), ("class", t["class"], "text"),
                *final, ("issues", t["issues"], "num"))
     stats = (_stats_table("self-stats", t["stats_self"], t["class"], summary, summary.class_labels,
-                          summary.class_counts), *_final_stats(summary))
+                          summary.class_counts, {b.label for b in rubric.bands}), *_final_stats(summary, rubric))
     return IndexPage(
         title=t["index_title"].format(year=result.options.year),
         rubric=f"{rubric.legal_basis}.",
@@ -603,8 +614,9 @@ def _level_index_page(result: BatchResult, summary: Summary, names: list[str]) -
                ("kind", lt["kind"], "text"), ("status", t["status"], "text"), ("asked", lt["asked"], "text"),
                ("class", lt["reached"], "text"), ("unmet", lt["unmet"], "text"),
                *((("final", t["final"], "text"),) if summary.finals else ()), ("issues", t["issues"], "num"))
-    stats = (_stats_table("self-stats", t["stats_self"], lt["reached"], summary, ls.labels, ls.by_group),
-             *_final_stats(summary))
+    rated = set(ls.labels) - {texts["levels"]["not_judged"]}
+    stats = (_stats_table("self-stats", t["stats_self"], lt["reached"], summary, ls.labels, ls.by_group, rated),
+             *_final_stats(summary, rubric))
     return IndexPage(
         title=t["index_title"].format(year=result.options.year), rubric=f"{rubric.legal_basis}.",
         tiles=tiles, charts=charts, columns=columns, rows=tuple(rows), groups=summary.groups,

@@ -361,7 +361,7 @@ class _Writer:
             self._standing_column(),
             *self._file_columns(),
         ]
-        self._table(ws, columns, self.summary.units)
+        self._table(ws, columns, self.summary.units, numbered=True)
 
     def _detail(self, ws: Worksheet) -> None:
         columns = [
@@ -372,7 +372,7 @@ class _Writer:
             self._column("total", 7, _score_of(TOTAL), "number"),
             self._column("class", 10, lambda u: u.class_label),
         ]
-        self._table(ws, columns, self.summary.units, fast=True)
+        self._table(ws, columns, self.summary.units, numbered=True, fast=True)
 
     def _evidence(self, ws: Worksheet) -> None:
         # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
@@ -386,7 +386,7 @@ class _Writer:
         leaves = [leaf.id for leaf in self.rubric.leaves]
         # portrait: a long list of short rows takes fewer pages scaled to a portrait page's width
         self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves),
-                    landscape=False, fast=True)
+                    numbered=True, landscape=False, fast=True)
 
     def _stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, st = self.summary, self.t["stats"]
@@ -501,7 +501,7 @@ class _Writer:
             self._standing_column(),
             *self._file_columns(),
         ]
-        self._table(ws, columns, self.summary.units)
+        self._table(ws, columns, self.summary.units, numbered=True)
 
     def _level_detail(self, ws: Worksheet) -> None:
         texts, rubric = self.t, self.rubric
@@ -514,7 +514,7 @@ class _Writer:
             *self._level_columns(),
             *(Column(ind.code, 10, result_of(ind), "wrap") for ind in self.result.layout.tier.indicators),
         ]
-        self._table(ws, columns, self.summary.units)
+        self._table(ws, columns, self.summary.units, numbered=True)
 
     def _level_evidence(self, ws: Worksheet) -> None:
         """Long format (unit × indicator): what the unit judged, its count and its evidence."""
@@ -546,7 +546,8 @@ class _Writer:
         ]
         indicators = self.result.layout.tier.indicators
         self._table(ws, columns, ((u, ind) for u in self.summary.units
-                                  if u.level and u.level.entries for ind in indicators), landscape=False, fast=True)
+                                  if u.level and u.level.entries for ind in indicators),
+                    numbered=True, landscape=False, fast=True)
 
     def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, lt = self.summary, self.t["levels"]
@@ -681,7 +682,7 @@ class _Writer:
             self._column("issue_code", 18, lambda pair: pair[0].code, "wrap"),
             self._column("message", 70, lambda pair: pair[0].message, "wrap"),
         ]
-        self._table(ws, columns, self.summary.issues, fast=True)
+        self._table(ws, columns, self.summary.issues, numbered=True, fast=True)
 
     def _files(self, ws: Worksheet) -> None:
         columns = [
@@ -692,7 +693,7 @@ class _Writer:
             self._column("outcome", 13, lambda f: f.outcome_label, "wrap"),
             self._column("note", 50, lambda f: f.note, "wrap"),
         ]
-        self._table(ws, columns, self.summary.files, fast=True)
+        self._table(ws, columns, self.summary.files, numbered=True, fast=True)
 
     def _missing(self, ws: Worksheet) -> None:
         reasons = self.t["missing_reason"]
@@ -714,7 +715,7 @@ class _Writer:
         ]
         # Units a recognition still covers (Đang bảo lưu) are not chased.
         chased = (Status.TO_FIX, Status.MISSING)
-        self._table(ws, columns, (u for u in self.summary.units if u.in_roster and u.status in chased))
+        self._table(ws, columns, (u for u in self.summary.units if u.in_roster and u.status in chased), numbered=True)
 
     def _recommendations(self, ws: Worksheet) -> None:
         keys = ("ton_tai_han_che", "nguyen_nhan", "kien_nghi")
@@ -723,7 +724,7 @@ class _Writer:
             *(Column(self._col(k), width, _narrative_of(k), "wrap")
               for k, width in zip(keys, (50, 40, 50), strict=True)),
         ]
-        self._table(ws, columns, (u for u in self.summary.units if u.submission))
+        self._table(ws, columns, (u for u in self.summary.units if u.submission), numbered=True)
 
     def _recognition(self, ws: Worksheet) -> None:
         """Danh sách đề nghị công nhận: the units recommended by their final result, in the one
@@ -781,10 +782,10 @@ class _Writer:
         """Lịch sử công nhận: every recognition the register holds of each unit, newest first,
         under a title (and a line saying so when the register holds none)."""
         ht = self.t["history"]
-        self._heading(ws, 0, ht["title"], "title_wrap", 129, 8)
+        self._heading(ws, 0, ht["title"], "title_wrap", 134, 9)
         rows = [(u, r) for u in self.summary.units for r in u.standing.history]
         if not rows:
-            self._heading(ws, 1, ht["none"], "note_wrap", 129, 8)
+            self._heading(ws, 1, ht["none"], "note_wrap", 134, 9)
         columns = [
             self._column("code", 9, lambda pair: pair[0].code),
             self._column("name", 30, lambda pair: pair[0].name, "wrap"),
@@ -795,7 +796,7 @@ class _Writer:
             self._column("decision_date", 14, lambda pair: pair[1].decision_date, "date"),
             self._column("valid_through", 12, lambda pair: pair[1].valid_through, "int"),
         ]
-        self._table(ws, columns, rows, first_row=2)
+        self._table(ws, columns, rows, first_row=2, numbered=True)
 
     def _info(self, ws: Worksheet) -> None:
         info, o, s = self.t["info"], self.result.options, self.summary
