@@ -88,9 +88,12 @@ def test_killing_the_batch_leaves_the_previous_output_intact(make_submission, tm
     # a register of its own: the output's register holds the parsed record of these very bytes,
     # and a run that reuses it for all 8,001 copies is over before the signal comes
     cmd += ["--db", str(tmp_path / "rieng.sqlite")]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # Ctrl-C as in a terminal: a shell's background job (how a CI may start the tests) passes
+    # SIGINT on ignored, and a Python started so never turns it into KeyboardInterrupt
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        time.sleep(1.5)
+        time.sleep(3.0)  # past the start-up (imports), still reading 8,001 files
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)  # EOF only once the workers are gone too
     finally:
