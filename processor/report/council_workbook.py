@@ -36,7 +36,7 @@ from processor.model.level_layout import LevelLayout
 from processor.model.levels import IndicatorType, LevelRubric, UnitKind, denominator_of
 from processor.model.records import UnitResult
 from processor.model.rubric import Rubric
-from processor.report.printing import page_setup, row_height
+from processor.report.printing import page_setup, row_height, wraps
 from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
 from processor.report.summary import Summary, indicator_figure, requirement_text
 from processor.system.oserrors import describe
@@ -477,8 +477,7 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
                 elif value is not None and not isinstance(value, int | float | str):
                     value = str(value)
                 out.append(value)
-            # only a text longer than its column (or with a line break) can need a second line
-            texts_ = [(t, w) for c, w in wrapped if isinstance(t := out[c], str) and (len(t) > w or "\n" in t)]
+            texts_ = [(t, w) for c, w in wrapped if isinstance(t := out[c], str) and wraps(t, w)]
             height = row_height(texts_) if texts_ else None
             yield (height * 12 / 11 if height else None), out
 

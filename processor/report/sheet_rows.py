@@ -4,10 +4,10 @@ put into the file xlsxwriter made.
 Why: at 10,000 units the evidence sheet alone is ~850,000 cells, and xlsxwriter spends
 ~5 µs on each (a Python object per cell, attribute escaping, a method call per tag). These
 sheets hold only plain text and numbers, so a row is one f-string here (~1 µs a cell).
-xlsxwriter still writes the sheet itself — header row, first data row, column widths,
-freeze panes, filter, page setup — so every format the rows refer to is one it registered;
-the remaining rows are streamed into the finished file's <sheetData> when the workbook is
-rewritten once anyway (see workbook._finish_file).
+xlsxwriter still writes the sheet itself — header row, column widths, freeze panes, filter,
+page setup — and the formats the rows refer to get their index from it (register_formats);
+the rows are streamed into the finished file's <sheetData> when the workbook is rewritten
+once anyway (rewrite_workbook, which also fixes the page links).
 
 Text is always escaped: unlike xlsxwriter's inline strings, a value shaped like rich-text
 markup ("<r>…</r>") is never copied into the XML as markup.

@@ -24,7 +24,7 @@ from processor.model.batch import BatchResult
 from processor.model.register import Coverage
 from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
-from processor.report.printing import FONT, page_setup, row_height
+from processor.report.printing import FONT, page_setup, row_height, wraps
 from processor.report.recognition import recommended_rows
 from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
 from processor.report.summary import (
@@ -220,9 +220,8 @@ class _Writer:
         int_format = self.f["int"]
         last = first_row
         rest: list[Any] = []
-        if fast:  # the first row through xlsxwriter, the others as text (report/sheet_rows.py)
-            everything = list(items)
-            items, rest = everything[:1], everything[1:]
+        if fast:  # every row as text spliced into the closed file (report/sheet_rows.py)
+            items, rest = (), list(items)
         for r, item in enumerate(items, first_row + 1):
             last = r
             if numbered:
@@ -238,7 +237,7 @@ class _Writer:
                     if value is not None and value != "":
                         cell(ws, r, c, value, "wrap")
                         text = value.value if type(value) is Styled else value
-                        if type(text) is str and len(text) > width * 0.6:
+                        if type(text) is str and wraps(text, width):
                             texts.append((text, width))
                 if texts and (height := row_height(texts)):
                     ws.set_row(r, height)
@@ -279,8 +278,7 @@ class _Writer:
                     elif value is not None and kind is not str and kind is not int and kind is not float:
                         raise TypeError(f"column {columns[c].header!r}: {kind.__name__} is not text or a number")
                     values.append(value)
-                texts = [(values[c], width) for c, width in wrapped
-                         if type(values[c]) is str and len(values[c]) > width * 0.6]
+                texts = [(t, width) for c, width in wrapped if type(t := values[c]) is str and wraps(t, width)]
                 yield (row_height(texts) if texts else None), values
 
         self._splices.append(RowSplice(f"xl/worksheets/sheet{ws.index + 1}.xml", first, rows(), styles,
