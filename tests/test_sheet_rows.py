@@ -133,3 +133,48 @@ def test_the_consolidated_evidence_sheet_is_the_same_spliced_or_cell_by_cell(mak
     monkeypatch.setattr(workbook._Writer, "_table", lambda self, *a, fast=False, **k: table(self, *a, **k))
     assert sheet(tmp_path / "b") == spliced
     assert len(spliced) == 1 + 2 * len(leaves)
+
+
+def _every_cell(path: Path) -> dict[str, list]:
+    """Every sheet's cells as a person sees them: value, number format, fill, font, wrap and
+    link of each cell, each row's height, the merged ranges."""
+    wb = openpyxl.load_workbook(path)
+    sheets: dict[str, list] = {}
+    for ws in wb.worksheets:
+        cells = [[(c.coordinate, c.value, c.number_format, c.fill.fgColor.rgb, c.font.name, c.font.b, c.font.color
+                   and c.font.color.rgb, c.font.u, c.alignment.wrap_text, c.alignment.vertical,
+                   c.hyperlink.target if c.hyperlink else None) for c in row] for row in ws.iter_rows()]
+        heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height is not None}
+        sheets[ws.title] = [cells, heights, sorted(map(str, ws.merged_cells.ranges)), ws.dimensions,
+                            ws.auto_filter.ref, ws.freeze_panes, ws.print_title_rows]
+    return sheets
+
+
+@pytest.mark.parametrize("extra", [(), ("--year", "2021")], ids=["tt24", "tt22-2021"])
+def test_every_consolidated_sheet_is_the_same_spliced_or_cell_by_cell(tmp_path, monkeypatch, extra):
+    """Both demos (statuses in colour, links to the pages, dates, histories, changes): every
+    table sheet written as spliced rows reads back as the same sheet written through xlsxwriter."""
+    from processor.report import workbook
+    from tests.test_demo import run_demo
+
+    year = extra[1] if extra else "2025"
+    run_demo(tmp_path / "spliced", *extra)
+    table = workbook._Writer._table
+    monkeypatch.setattr(workbook._Writer, "_table", lambda self, *a, fast=True, **k: table(self, *a, fast=False, **k))
+    run_demo(tmp_path / "cells", *extra)
+    spliced = _every_cell(tmp_path / "spliced" / f"TongHop_DVHT_{year}.xlsx")
+    by_cell = _every_cell(tmp_path / "cells" / f"TongHop_DVHT_{year}.xlsx")
+    assert list(spliced) == list(by_cell)
+    # what differs between two demo runs by nature: the run's folders and time (Thông tin, not a
+    # table), the demo's freshly made files' bytes (their size and SHA-256 in Tệp đã nhận)
+    del spliced["Thông tin"], by_cell["Thông tin"]
+    for sheet in (spliced, by_cell):
+        files = sheet["Tệp đã nhận"][0]
+        masked = [i for i, c in enumerate(files[0]) if c[1] in ("Dung lượng (byte)", "SHA-256")]
+        assert len(masked) == 2
+        sheet["Tệp đã nhận"][0] = [[(c[0], "…", *c[2:]) if i in masked else c for i, c in enumerate(row)]
+                                  for row in files]
+    for name in spliced:
+        assert spliced[name] == by_cell[name], name
+    links = [c[-1] for row in spliced["Tổng hợp"][0] for c in row if c[-1]]
+    assert links and all(link.startswith("html/") and "\\" not in link for link in links)

@@ -11,6 +11,10 @@ once anyway (rewrite_workbook, which also fixes the page links).
 
 Text is always escaped: unlike xlsxwriter's inline strings, a value shaped like rich-text
 markup ("<r>…</r>") is never copied into the XML as markup.
+
+A cell in a format other than its column's (a coloured status, a date) is a Cell; a link to a
+file beside the workbook is a Hyperlink: its relationship goes into the sheet's .rels part,
+which the rewrite adds (a spliced sheet's links are all its own).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
@@ -50,6 +55,47 @@ def cell_text(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A value in a format of its own instead of its column's."""
+
+    value: str | int | float
+    fmt: object
+
+
+@dataclass(frozen=True)
+class Hyperlink:
+    """Text in `fmt` linking to a file by a relative, "/"-separated path."""
+
+    target: str
+    text: str
+    fmt: object
+
+
+_EXCEL_EPOCH = date(1899, 12, 31)
+
+
+def excel_serial(day: date) -> int:
+    """A date as Excel's day number, as xlsxwriter's write_datetime makes it (1900 counted as
+    a leap year, as Excel does)."""
+    days = (date(day.year, day.month, day.day) - _EXCEL_EPOCH).days
+    return days + 1 if days > 59 else days
+
+
+_URL_ESCAPES = [("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"), ("[", "%5b"), ("]", "%5d"),
+                ("^", "%5e"), ("`", "%60"), ("{", "%7b"), ("}", "%7d"), ("#", "%23")]
+_ESCAPED_URL = re.compile("%[0-9a-fA-F]{2}")
+
+
+def link_target(target: str) -> str:
+    """A relative file link's target as xlsxwriter escapes it for the relationship (and as
+    Excel writes it), with "/" kept: LibreOffice, Excel for Mac and browsers need it."""
+    if not _ESCAPED_URL.search(target):
+        for char, escaped in _URL_ESCAPES[:-1]:
+            target = target.replace(char, escaped)
+    return target.replace("#", "%23")
+
+
+@dataclass(frozen=True)
 class RowSplice:
     """Rows for one worksheet part: `rows` yields each row's height in points (None for the
     default) and its values (None or "" for an empty cell), written from 0-based row
@@ -63,6 +109,7 @@ class RowSplice:
     last_row: int  # 0-based index of the sheet's last row once spliced
     last_col: int
     blanks: Sequence[object | None] = ()  # per column, the format an empty cell still gets (None: no cell)
+    links: list[tuple[str, str]] = field(default_factory=list, compare=False)  # (cell, target), filled as written
 
 
 def row_parts(splice: RowSplice) -> Iterator[str]:
@@ -92,11 +139,32 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
                 if blank_attr[c] is not None:
                     cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
                 continue
+            elif kind is Cell or kind is Hyperlink:
+                ref = f"{letters[c]}{r}"
+                if kind is Hyperlink:
+                    splice.links.append((ref, value.target))
+                    value = Cell(value.text, value.fmt)
+                cells.append(_own_format_cell(ref, value))
             else:
                 raise TypeError(f"{kind.__name__} in a spliced row (column {letters[c]}): only text and numbers")
         # a height as xlsxwriter's set_row writes it: whole pixels, 0.75 pt each
         tall = f' ht="{0.75 * int(height * 4.0 / 3.0 + 0.5):g}" customHeight="1"' if height is not None else ""
         yield f'<row r="{r}"{tall}>{"".join(cells)}</row>'
+
+
+def _own_format_cell(ref: str, cell: Cell) -> str:
+    attr = _style_attr(cell.fmt)
+    value = cell.value
+    if type(value) is str:
+        if not value:
+            return ""  # as xlsxwriter's path writes an empty styled value: no cell
+        if len(value) > EXCEL_MAX_TEXT:
+            value = value[: EXCEL_MAX_TEXT - 1] + "…"
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        return f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+    if type(value) is int or type(value) is float:
+        return f'<c r="{ref}"{attr}><v>{value:.16G}</v></c>'
+    raise TypeError(f"{type(value).__name__} in a spliced cell ({ref}): only text and numbers")
 
 
 def register_formats(formats: Iterable[object | None]) -> None:
@@ -138,7 +206,36 @@ def spliced_sheet(xml: bytes, splice: RowSplice) -> Iterator[bytes]:
             batch = []
     if batch:
         yield "".join(batch).encode("utf-8")
-    yield tail
+    yield _with_hyperlinks(tail, splice.links) if splice.links else tail
+
+
+# what follows <hyperlinks> in a worksheet (ECMA-376 part 1, 18.3.1.99): the links go before the first of these
+_AFTER_HYPERLINKS = re.compile(rb"<(printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
+                               rb"customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|"
+                               rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b"
+                               rb"|</worksheet>")
+
+
+def _with_hyperlinks(tail: bytes, links: list[tuple[str, str]]) -> bytes:
+    if b"<hyperlinks>" in tail:
+        raise ValueError("a spliced sheet with links of xlsxwriter's own as well")
+    at = _AFTER_HYPERLINKS.search(tail)
+    assert at is not None  # xlsxwriter always closes the worksheet
+    refs = "".join(f'<hyperlink ref="{ref}" r:id="rId{i}"/>' for i, (ref, _) in enumerate(links, 1))
+    return tail[:at.start()] + f"<hyperlinks>{refs}</hyperlinks>".encode() + tail[at.start():]
+
+
+def _relationships(links: list[tuple[str, str]]) -> bytes:
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{kind}" Target="{cell_text(link_target(target))}" '
+                   'TargetMode="External"/>' for i, (_, target) in enumerate(links, 1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships">{rels}</Relationships>').encode()
+
+
+def _rels_part(part: str) -> str:
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels"
 
 
 def rewrite_workbook(path: Path, splices: Sequence[RowSplice], fix: Callable[[str, bytes], bytes]) -> None:
@@ -152,6 +249,8 @@ def rewrite_workbook(path: Path, splices: Sequence[RowSplice], fix: Callable[[st
     try:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(
                 draft, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            names = set(zin.namelist())
+            linked: list[RowSplice] = []
             for info in zin.infolist():
                 data = fix(info.filename, zin.read(info.filename))
                 splice = by_part.pop(info.filename, None)
@@ -161,6 +260,14 @@ def rewrite_workbook(path: Path, splices: Sequence[RowSplice], fix: Callable[[st
                 with zout.open(info.filename, "w", force_zip64=True) as member:
                     for chunk in spliced_sheet(data, splice):
                         member.write(chunk)
+                if splice.links:
+                    linked.append(splice)
+            for splice in linked:  # the links' relationships, after the parts xlsxwriter wrote
+                rels = _rels_part(splice.part)
+                if rels in names:
+                    raise ValueError(f"{rels}: a spliced sheet with relationships of xlsxwriter's own as well")
+                zout.writestr(zipfile.ZipInfo(rels, date_time=(1980, 1, 1, 0, 0, 0)), _relationships(splice.links),
+                              compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         if by_part:
             raise ValueError(f"no such worksheet part: {', '.join(sorted(by_part))}")
     except BaseException:

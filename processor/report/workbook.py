@@ -26,7 +26,7 @@ from processor.model.statuses import Outcome, Status
 from processor.report.palette import CLASS_FILLS, NO_CLASS_FILL, STATUS_COLOURS, band_index
 from processor.report.printing import FONT, page_setup, row_height, wraps
 from processor.report.recognition import recommended_rows
-from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
+from processor.report.sheet_rows import Cell, Hyperlink, RowSplice, excel_serial, register_formats, rewrite_workbook
 from processor.report.summary import (
     Summary,
     UnitRow,
@@ -201,7 +201,7 @@ class _Writer:
             write_text(ws, r, c, text, fm)
 
     def _table(self, ws: Worksheet, columns: Sequence[Column], items: Iterable[Any], first_row: int = 0,
-               numbered: bool = False, landscape: bool | None = None, fast: bool = False) -> None:
+               numbered: bool = False, landscape: bool | None = None, fast: bool = True) -> None:
         """A sortable, filterable table: a header row, then one row per item, each cell the
         value its column takes from the item, written as its column says; STT first
         (numbered), and printed with its header row on every page. A row whose text wraps is
@@ -252,33 +252,55 @@ class _Writer:
     def _splice_rows(self, ws: Worksheet, columns: Sequence[Column], items: list[Any], first_row: int,
                      previous: int, numbered: bool) -> int:
         """Rows after `previous` as the row loop of _table would write them (the same values,
-        formats and heights), made into text after the workbook is closed; returns the last
-        row. Only text and numbers: a column of links, dates or coloured cells stays on the
-        xlsxwriter path (a TypeError when the file is finished says which column)."""
-        # text and numbers of a column in its format (_cell); a number in a column without one is refused below
-        styles = [(None, None) if c.fmt is None else (self.f[c.fmt], self.f[c.fmt]) for c in columns]
-        register_formats(f for pair in styles for f in pair)
+        formats, links and heights, _cell's rules), made into text after the workbook is
+        closed; returns the last row."""
+        f = self.f
+        # every format a cell may take: a Styled value names any of them
+        register_formats(f.values())
+        styles = [(None, None) if c.fmt is None else (f[c.fmt], f[c.fmt]) for c in columns]
         start = 1 if numbered else 0
         values_of = [column.value for column in columns]
+        column_fmt = [c.fmt for c in columns]
         wrapped = [(c, column.width) for c, column in enumerate(columns) if column.fmt == "wrap"]
-        bare = {c for c, column in enumerate(columns) if column.fmt is None}
         yes, no = self.t["answer_yes"], self.t["answer_no"]
         first = previous + 1
+        link_fmt, date_fmt = f["link"], f["date"]
+
+        def odd(value: Any, fmt: str | None) -> Any:
+            """A value that is not plain text or a number in its column's format: as _cell writes it."""
+            if type(value) is Styled:
+                value, fmt = value.value, value.fmt
+                if type(value) is str or value is None:
+                    return Cell(value, f[fmt]) if value else None
+            if isinstance(value, Link):
+                return Hyperlink(value.target, value.text, link_fmt)
+            fm = f[fmt] if fmt else None
+            if value is None or value == "":
+                return None
+            if isinstance(value, bool):
+                return Cell(yes if value else no, fm) if fm is not None else (yes if value else no)
+            if isinstance(value, (int, float)):
+                return Cell(float(value) if isinstance(value, float) else int(value),
+                            fm or f["int" if isinstance(value, int) else "number"])
+            if isinstance(value, (date, datetime)):
+                return Cell(excel_serial(value), fm or date_fmt)
+            text = str(value)
+            return Cell(text, fm) if fm is not None else text
 
         def rows() -> Iterator[tuple[float | None, list[Any]]]:
             for n, item in enumerate(items):
-                values: list[Any] = [first + n - first_row] if numbered else []  # STT as _table numbers
-                for c in range(start, len(values_of)):
-                    value = values_of[c](item)
+                raw: list[Any] = [first + n - first_row] if numbered else []  # STT as _table numbers
+                raw += [value_of(item) for value_of in values_of[start:]]
+                values = raw[:]
+                for c, value in enumerate(raw):
                     kind = type(value)
-                    if kind is bool:
-                        value = yes if value else no
-                    elif (kind is int or kind is float) and c in bare:
-                        raise TypeError(f"column {columns[c].header!r}: a number without a format")
-                    elif value is not None and kind is not str and kind is not int and kind is not float:
-                        raise TypeError(f"column {columns[c].header!r}: {kind.__name__} is not text or a number")
-                    values.append(value)
-                texts = [(t, width) for c, width in wrapped if type(t := values[c]) is str and wraps(t, width)]
+                    if not (kind is str or value is None or ((kind is int or kind is float) and column_fmt[c])):
+                        values[c] = odd(value, column_fmt[c])
+                texts = []
+                for c, width in wrapped:  # the texts _table measures: a Styled one's, not a link's or a yes/no
+                    text = raw[c].value if type(raw[c]) is Styled else raw[c]
+                    if type(text) is str and wraps(text, width):
+                        texts.append((text, width))
                 yield (row_height(texts) if texts else None), values
 
         self._splices.append(RowSplice(f"xl/worksheets/sheet{ws.index + 1}.xml", first, rows(), styles,
@@ -370,7 +392,7 @@ class _Writer:
             self._column("total", 7, _score_of(TOTAL), "number"),
             self._column("class", 10, lambda u: u.class_label),
         ]
-        self._table(ws, columns, self.summary.units, numbered=True, fast=True)
+        self._table(ws, columns, self.summary.units, numbered=True)
 
     def _evidence(self, ws: Worksheet) -> None:
         # Long format (unit x leaf) for filters and pivots; the criterion's wording is on "Thống kê".
@@ -384,7 +406,7 @@ class _Writer:
         leaves = [leaf.id for leaf in self.rubric.leaves]
         # portrait: a long list of short rows takes fewer pages scaled to a portrait page's width
         self._table(ws, columns, ((u, leaf) for u in self.summary.units if u.submission for leaf in leaves),
-                    numbered=True, landscape=False, fast=True)
+                    numbered=True, landscape=False)
 
     def _stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, st = self.summary, self.t["stats"]
@@ -545,7 +567,7 @@ class _Writer:
         indicators = self.result.layout.tier.indicators
         self._table(ws, columns, ((u, ind) for u in self.summary.units
                                   if u.level and u.level.entries for ind in indicators),
-                    numbered=True, landscape=False, fast=True)
+                    numbered=True, landscape=False)
 
     def _level_stats(self, wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         s, lt = self.summary, self.t["levels"]
@@ -682,7 +704,7 @@ class _Writer:
             self._column("issue_code", 18, lambda pair: pair[0].code, "wrap"),
             self._column("message", 70, lambda pair: pair[0].message, "wrap"),
         ]
-        self._table(ws, columns, self.summary.issues, numbered=True, fast=True)
+        self._table(ws, columns, self.summary.issues, numbered=True)
 
     def _files(self, ws: Worksheet) -> None:
         columns = [
@@ -693,7 +715,7 @@ class _Writer:
             self._column("outcome", 13, lambda f: f.outcome_label, "wrap"),
             self._column("note", 50, lambda f: f.note, "wrap"),
         ]
-        self._table(ws, columns, self.summary.files, numbered=True, fast=True)
+        self._table(ws, columns, self.summary.files, numbered=True)
 
     def _missing(self, ws: Worksheet) -> None:
         reasons = self.t["missing_reason"]
