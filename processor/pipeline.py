@@ -6,18 +6,21 @@ temporary file or folder that replaces the previous output when complete.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
 from processor.intake.checks import same_findings_on
 from processor.intake.council import council_path, read_council, shown_path
 from processor.intake.discover import discover
-from processor.intake.pool import Step, run_files
+from processor.intake.pool import Step, init_worker, pool_context, run_files
 from processor.intake.read import file_digest
 from processor.intake.resolve import apply_file_choices, resolve
 from processor.intake.step import process_file
@@ -25,7 +28,7 @@ from processor.judge.council import council_issue_order, judge_council
 from processor.judge.levels import judge_units
 from processor.judge.register import apply_register
 from processor.judge.score import score_units
-from processor.model.batch import BatchOptions, BatchResult, CheckContext
+from processor.model.batch import BatchOptions, BatchResult, CheckContext, Limits
 from processor.model.council_layout import build_council_layout
 from processor.model.layout import build_layout
 from processor.model.level_layout import LevelLayout, build_level_layout
@@ -34,15 +37,17 @@ from processor.model.records import FileResult, FoundFile, UnitResult
 from processor.model.rubric import load_rubric
 from processor.register.db import RegisterError
 from processor.register.parsed import (
-    Row,
-    decode_record,
     encode_record,
     has_parsed,
+    inflate_record,
     lookup_parsed,
     parsed_context,
+    record_from_text,
     store_parsed,
 )
 from processor.register.store import load_arrivals, load_view
+from processor.system.collector import collector_paused
+from processor.system.oserrors import describe
 
 
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
@@ -59,7 +64,8 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
                        today=options.today, tier=options.tier)
     to_read = [f for f in found if f.skip_reason is None]
-    read = read_files(to_read, step, ctx, options, progress)
+    with collector_paused():  # the records live to the end of the run (processor/system/collector.py)
+        read = read_files(to_read, step, ctx, options, progress)
     results = read.results
     timings["read_validate"] = time.perf_counter() - clock
 
@@ -110,7 +116,7 @@ class Read:
 def read_files(files: list[FoundFile], step: Step, ctx: CheckContext, options: BatchOptions,
                progress: Callable[[int, int], None] | None = None) -> Read:
     """The per-file step for every file, except the files whose bytes the register already
-    holds a record of under this context: hashed here (the bytes the record names are the ones
+    holds a record of under this context: hashed now (the bytes the record names are the ones
     just read), decoded, and given their path. Any trouble with the register is a miss."""
     context = parsed_context(ctx)
     db = options.register_file
@@ -118,15 +124,12 @@ def read_files(files: list[FoundFile], step: Step, ctx: CheckContext, options: B
     notes: tuple[str, ...] = ()
     try:
         if files and has_parsed(db, validity_years, context):
-            digests = [file_digest(f, ctx.limits) for f in files]
-            rows = lookup_parsed(db, validity_years, context, (d for d in digests if d))
-            for i, (f, digest) in enumerate(zip(files, digests, strict=True)):
-                row = rows.get(digest) if digest else None
-                hit = decode_record(row.record, f.rel, f.mtime) if row is not None else None
-                if hit is not None and hit.sha256 == digest and _same_day_findings(hit, row, ctx):
-                    reused[i] = hit
-    except (RegisterError, sqlite3.Error) as exc:
-        reused, notes = {}, (f"Cảnh báo: không dùng được kết quả đọc tệp đã lưu ({_short(exc)}); đã đọc lại mọi tệp.",)
+            # one process fewer than the cores: this one decodes meanwhile
+            reused = _reused(files, ctx, db, context, (options.workers or os.cpu_count() or 1) - 1)
+    except (RegisterError, sqlite3.Error, BrokenExecutor, OSError) as exc:  # a dead helper process too
+        reason = ("một tiến trình phụ dừng đột ngột" if isinstance(exc, BrokenExecutor)
+                  else describe(exc) if isinstance(exc, OSError) else _short(exc))
+        reused, notes = {}, (f"Cảnh báo: không dùng được kết quả đọc tệp đã lưu ({reason}); đã đọc lại mọi tệp.",)
     misses = [f for i, f in enumerate(files) if i not in reused]
 
     def forward(done: int, total: int) -> None:
@@ -140,9 +143,41 @@ def read_files(files: list[FoundFile], step: Step, ctx: CheckContext, options: B
     return Read(results=results, reused=frozenset(reused), context=context, notes=notes)
 
 
-def _same_day_findings(hit: FileResult, row: Row, ctx: CheckContext) -> bool:
+REUSE_SLICE = 250  # files per task of a re-run: small enough that decoding starts at once
+
+
+def _fetch_rows(files: list[FoundFile], limits: Limits, db: Path, context: str) -> list[tuple[int, str, str, str]]:
+    """In a worker process: hash these files, look their digests up, inflate the rows found.
+    Returns (position, digest, computed_on, JSON text) of each hit: plain strings, which cost
+    the parent almost nothing to receive (records would cost as much as decoding them)."""
+    digests = [(i, file_digest(f, limits)) for i, f in enumerate(files)]
+    rows = lookup_parsed(db, validity_years, context, (d for _, d in digests if d))
+    return [(i, d, row.computed_on, text) for i, d in digests
+            if d and (row := rows.get(d)) is not None and (text := inflate_record(row.record)) is not None]
+
+
+def _reused(files: list[FoundFile], ctx: CheckContext, db: Path, context: str, workers: int) -> dict[int, FileResult]:
+    """The records the register holds of these files' bytes, by position. Worker processes
+    read and hash the files, look the digests up and inflate the rows, a slice at a time;
+    this process decodes each slice as it comes, in order, meanwhile (the records must be
+    built here, where they are used). Raises RegisterError, sqlite3.Error or BrokenExecutor."""
+    reused: dict[int, FileResult] = {}
+    starts = range(0, len(files), REUSE_SLICE)
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(starts))), mp_context=pool_context(),
+                             initializer=init_worker, initargs=(ctx.limits,)) as pool:
+        jobs = [pool.submit(_fetch_rows, files[s:s + REUSE_SLICE], ctx.limits, db, context) for s in starts]
+        for start, job in zip(starts, jobs, strict=True):
+            for i, digest, computed_on, text in job.result():
+                f = files[start + i]
+                hit = record_from_text(text, f.rel, f.mtime)
+                if hit is not None and hit.sha256 == digest and _same_day_findings(hit, computed_on, ctx):
+                    reused[start + i] = hit
+    return reused
+
+
+def _same_day_findings(hit: FileResult, computed: str, ctx: CheckContext) -> bool:
     try:
-        computed_on = date.fromisoformat(row.computed_on)
+        computed_on = date.fromisoformat(computed)
     except ValueError:
         return False
     return same_findings_on(hit, computed_on, ctx.today)

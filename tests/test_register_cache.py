@@ -294,3 +294,36 @@ def test_the_pool_is_not_started_when_every_file_is_reused(inbox, tmp_path, monk
     seen = []
     result = run(options(inbox, tmp_path / "b", db), progress=lambda done, total: seen.append((done, total)))
     assert result.reused == 4 and seen[-1] == (4, 4)
+
+
+def test_a_re_run_puts_each_record_back_at_its_own_file_across_slices(inbox, tmp_path, monkeypatch):
+    """The helper processes hash and look up a slice of files each: one file a slice here, so a
+    record put at another file's place would show."""
+    import processor.pipeline as pipeline
+
+    db = tmp_path / "dvht.sqlite"
+    cold = run(options(inbox, tmp_path / "a", db))
+    monkeypatch.setattr(pipeline, "REUSE_SLICE", 1)
+    for workers in (1, 3):
+        warm = run(options(inbox, tmp_path / f"b{workers}", db, workers=workers), step=exploding)
+        assert warm.reused == 4 and warm.notes == ()
+        assert warm.resolution.files == cold.resolution.files
+
+
+def _dying_fetch(*args: object) -> object:
+    import os
+
+    os._exit(3)  # as a process the OS killed
+
+
+def test_a_helper_process_that_dies_costs_the_re_run_its_speed_not_its_result(inbox, tmp_path, monkeypatch):
+    import processor.pipeline as pipeline
+
+    db = tmp_path / "dvht.sqlite"
+    cold = run(options(inbox, tmp_path / "a", db))
+    monkeypatch.setattr(pipeline, "_fetch_rows", _dying_fetch)
+    warm = run(options(inbox, tmp_path / "b", db))
+    assert warm.reused == 0
+    assert warm.resolution.files == cold.resolution.files
+    assert warm.notes == ("Cảnh báo: không dùng được kết quả đọc tệp đã lưu (một tiến trình phụ dừng đột ngột); "
+                          "đã đọc lại mọi tệp.",)

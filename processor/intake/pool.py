@@ -42,7 +42,8 @@ def _on_alarm(_signum: int, _frame: object) -> None:
     raise _FileTimeout
 
 
-def _init_worker(limits: Limits) -> None:
+def init_worker(limits: Limits) -> None:
+    """A worker's set-up: it dies with the parent, leaves Ctrl-C to it, and has a memory cap."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "SIGALRM"):
@@ -94,7 +95,7 @@ def _guarded_chunk(step: Step, chunk: list[FoundFile], ctx: CheckContext) -> lis
     return [guarded(step, found, ctx) for found in chunk]
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     # fork is cheap on Linux and lets tests patch the reader; spawn elsewhere.
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
@@ -114,7 +115,7 @@ def run_files(files: list[FoundFile], step: Step, ctx: CheckContext, workers: in
     while next_chunk < len(chunks):
         in_flight: dict[Future[list[FileResult]], int] = {}
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+            with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=init_worker,
                                      initargs=(ctx.limits,)) as pool:
                 while next_chunk < len(chunks) or in_flight:
                     while next_chunk < len(chunks) and len(in_flight) < workers * 2:
@@ -139,14 +140,14 @@ def run_files(files: list[FoundFile], step: Step, ctx: CheckContext, workers: in
 
 def _isolated_target(step: Step, found: FoundFile, ctx: CheckContext,
                      conn: multiprocessing.connection.Connection) -> None:
-    _init_worker(ctx.limits)
+    init_worker(ctx.limits)
     conn.send(guarded(step, found, ctx))
     conn.close()
 
 
 def run_isolated(step: Step, found: FoundFile, ctx: CheckContext) -> FileResult:
     """One file in a process of its own: a crash or a hang is this file's, and named."""
-    mp = _context()
+    mp = pool_context()
     receiver, sender = mp.Pipe(duplex=False)
     process = mp.Process(target=_isolated_target, args=(step, found, ctx, sender), daemon=True)
     process.start()

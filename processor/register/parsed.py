@@ -109,6 +109,14 @@ def encode_record(result: FileResult) -> bytes | None:
 def decode_record(packed: object, rel: str, mtime: float) -> FileResult | None:
     """The record of a row, with the file's path and mtime; None for anything that is not
     exactly a record this version wrote (a crafted or damaged register costs a parse only)."""
+    text = inflate_record(packed)
+    return None if text is None else record_from_text(text, rel, mtime)
+
+
+def inflate_record(packed: object) -> str | None:
+    """A row's JSON text (None when it is not a whole zlib stream of at most
+    _MAX_RECORD_BYTES). Apart from record_from_text because zlib lets other threads run
+    meanwhile and JSON does not: a re-run inflates in threads, decodes in one."""
     try:
         if not isinstance(packed, bytes):
             return None
@@ -116,8 +124,16 @@ def decode_record(packed: object, rel: str, mtime: float) -> FileResult | None:
         text = inflate.decompress(packed, _MAX_RECORD_BYTES)
         if inflate.unconsumed_tail or inflate.unused_data or not inflate.eof:
             return None
-        return _from_data(json.loads(text.decode("utf-8", "surrogatepass")), rel, mtime)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error, RecursionError, MemoryError):
+        return text.decode("utf-8", "surrogatepass")
+    except (ValueError, zlib.error, MemoryError):
+        return None
+
+
+def record_from_text(text: str, rel: str, mtime: float) -> FileResult | None:
+    """The record of a row's JSON text (inflate_record), or None, as decode_record."""
+    try:
+        return _from_data(json.loads(text), rel, mtime)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError):
         return None
 
 
@@ -145,8 +161,8 @@ def _from_data(data: Any, rel: str, mtime: float) -> FileResult | None:
         # plain type tests, not sets of types: a re-run decodes ~40 findings per file
         if type(code) is not str or type(sheet) is not str or type(cell) is not str or type(message) is not str:
             raise TypeError("not a finding")
-        pairs = tuple((k, v) for k, v in _list(params))
-        for k, v in pairs:
+        pairs = tuple(map(tuple, _list(params)))
+        for k, v in pairs:  # exactly two strings each
             if type(k) is not str or type(v) is not str:
                 raise TypeError("not a finding's parameter")
         found.append(Issue(code, _SEVERITIES[severity], rel, sheet, cell, message, pairs))
@@ -158,14 +174,19 @@ def _from_data(data: Any, rel: str, mtime: float) -> FileResult | None:
 
 def _levels(item: Any) -> LevelEntries:
     kind, asked, members, learners, prior, decision, prior_date, indicators = _list(item, 8)
-    if not ({type(kind), type(decision)} <= _STR and {type(asked), type(members), type(learners), type(prior)}
-            <= _OPT_INT):
+    if type(kind) is not str or type(decision) is not str or any(
+            v is not None and type(v) is not int for v in (asked, members, learners, prior)):
         raise TypeError("not a dossier's figures")
     entries: dict[str, IndicatorEntry] = {}
-    for key, judged, count, evidence in (_list(i, 4) for i in _list(indicators)):
-        if not ({type(key), type(judged), type(evidence)} <= _STR and type(count) in _OPT_INT):
+    # plain type tests, as for the findings: ~40 indicators per dossier
+    for entry in _list(indicators):
+        if type(entry) is not list or len(entry) != 4:
             raise TypeError("not an indicator")
-        entries[key] = IndicatorEntry(judged=judged, count=count, evidence=evidence)
+        key, judged, count, evidence = entry
+        if type(key) is not str or type(judged) is not str or type(evidence) is not str or (
+                count is not None and type(count) is not int):
+            raise TypeError("not an indicator")
+        entries[key] = IndicatorEntry(judged, count, evidence)
     return LevelEntries(kind=kind, level_asked=asked, members=members, learners=learners, prior_level=prior,
                         prior_decision=decision, prior_date=_date_in(prior_date), indicators=entries)
 
@@ -189,8 +210,7 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
 
 
 def _mapping(value: Any, types: set[type]) -> None:
-    if (type(value) is not dict or not {type(k) for k in value} <= _STR
-            or not {type(v) for v in value.values()} <= types):
+    if type(value) is not dict or not set(map(type, value)) <= _STR or not set(map(type, value.values())) <= types:
         raise TypeError("not a mapping of the expected types")
 
 

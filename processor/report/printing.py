@@ -79,7 +79,8 @@ def lines(text: str, width: float) -> int:
             continue
         used = 0.0
         for word in part.split():
-            size = len(word) + sum(map(str.isupper, word)) * 0.4
+            # islower: no capital at all, the common case, without a look at each letter
+            size = len(word) if word.islower() else len(word) + sum(map(str.isupper, word)) * 0.4
             if used and used + 1 + size > room:
                 n += 1
                 used = 0.0
