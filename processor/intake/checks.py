@@ -249,10 +249,17 @@ def check_leaves(sub: Submission) -> Iterator[Issue]:
     rubric, layout, rel = sub.ctx.rubric, sub.layout, sub.raw.rel
     for leaf in rubric.leaves if sub.raw.rubric_matches else ():
         reading = sub.fields.scores[leaf.id]
+        number, form = reading.value, reading.form
+        if (form == ScoreForm.NUMBER and number is not None and 0 <= number <= leaf.max + 1e-9
+                and is_multiple(number, rubric.step)):  # the common case, at once: a valid score
+            if number > 0 and not sub.fields.evidence.get(leaf.id):
+                evidence = layout.evidence_cell(leaf.id)
+                yield make_issue("evidence-missing", rel, evidence.sheet, evidence.a1, tieu_chi=leaf.id,
+                                 diem=format_number(number))
+            continue
         cell = layout.score_cell(leaf.id)
         params = {"tieu_chi": leaf.id, "toi_da": format_number(leaf.max), "buoc": format_number(rubric.step)}
         at = (rel, cell.sheet, cell.a1)
-        number, form = reading.value, reading.form
         if form == ScoreForm.BLANK:
             yield make_issue("score-missing", *at, **params)
         elif form in (ScoreForm.ERROR, ScoreForm.NOT_NUMBER):
