@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from processor.model.batch import BatchOptions, BatchResult
@@ -123,6 +124,9 @@ def test_first_run_creates_the_workbook_with_a_row_per_unit_and_per_indicator(se
     assert (row["item"], row["requirement"], row["figure"], row["computed"]) == (
         "TC2.CT1", "≥ 95% thành viên", "100/100 (100%)", "Đạt")
     assert result.council.states == dict.fromkeys(range(4), ReviewState.NONE)
+    # its sheets cannot be added, removed or renamed (the protection written in the one rewrite)
+    security = openpyxl.load_workbook(season.book).security
+    assert security.lockStructure and security.workbookPassword
     # a second run with nothing new leaves the file as it is
     before = season.book.read_bytes()
     assert season.run()[2].status == UpdateStatus.UNCHANGED

@@ -41,7 +41,7 @@ from processor.report.sheet_rows import RowSplice, register_formats, rewrite_wor
 from processor.report.summary import Summary, indicator_figure, requirement_text
 from processor.system.oserrors import describe
 from processor.template.base import BaseWriter
-from processor.template.lock import lock_structure
+from processor.template.lock import structure_locked
 from processor.text.normalise import display_path
 from processor.text.numbers import format_number
 from processor.text.wording import report_texts, wording
@@ -105,15 +105,12 @@ def update_council_workbook(result: BatchResult, summary: Summary, path: Path, p
         path.parent.mkdir(parents=True, exist_ok=True)
         backup = _backup(path) if path.exists() else None
         draft = path.with_name(f".{path.stem}.moi-{os.getpid()}.xlsx")
-        locked = path.with_name(f".{path.stem}.khoa-{os.getpid()}.xlsx")
         try:
-            _write(draft, result, layout, units, items, password)
-            lock_structure(draft, locked, password)
-            os.replace(locked, path)
+            _write(draft, result, layout, units, items, password)  # structure locked in its one rewrite
+            os.replace(draft, path)
         finally:
-            for temp in (draft, locked):
-                if temp.exists():
-                    temp.unlink()
+            if draft.exists():
+                draft.unlink()
     except OSError as exc:
         return CouncilUpdate(UpdateStatus.NOT_UPDATED, path, detail=describe(exc))
     return CouncilUpdate(UpdateStatus.WRITTEN if backup else UpdateStatus.CREATED, path, backup=backup)
@@ -405,7 +402,7 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
     meta.protect(password)
     meta.very_hidden()
     wb.close()
-    rewrite_workbook(path, splices, lambda name, data: data)
+    rewrite_workbook(path, splices, lambda name, data: structure_locked(name, data, password))
 
 
 VALIDATION_RANGES = 400  # ranges per data validation: its sqref stays a few kilobytes

@@ -15,14 +15,20 @@ from openpyxl.utils.protection import hash_password
 def lock_structure(source: Path, target: Path, password: str) -> None:
     """Copy source to target with the workbook's structure locked (no sheet added, removed
     or renamed), under the password when there is one."""
-    attrs = f' workbookPassword="{hash_password(password)}"' if password else ""
-    element = f'<workbookProtection{attrs} lockStructure="1"/>'
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "xl/workbook.xml":
-                text = data.decode("utf-8")
-                if "<bookViews>" not in text:
-                    raise RuntimeError("xl/workbook.xml has no <bookViews>")
-                data = text.replace("<bookViews>", element + "<bookViews>", 1).encode("utf-8")
-            zout.writestr(info, data)
+            zout.writestr(info, structure_locked(info.filename, zin.read(info.filename), password))
+
+
+def structure_locked(name: str, data: bytes, password: str) -> bytes:
+    """A part of the workbook as lock_structure writes it: xl/workbook.xml gets the
+    protection element, every other part stays as it is (for a rewrite that changes the file
+    anyway, which need not unpack and pack it a second time)."""
+    if name != "xl/workbook.xml":
+        return data
+    attrs = f' workbookPassword="{hash_password(password)}"' if password else ""
+    element = f'<workbookProtection{attrs} lockStructure="1"/>'
+    text = data.decode("utf-8")
+    if "<bookViews>" not in text:
+        raise RuntimeError("xl/workbook.xml has no <bookViews>")
+    return text.replace("<bookViews>", element + "<bookViews>", 1).encode("utf-8")
