@@ -50,8 +50,19 @@ from processor.system.collector import collector_paused
 from processor.system.oserrors import describe
 
 
+def parse_and_pack(found: FoundFile, ctx: CheckContext) -> FileResult:
+    """The per-file step of a run: process_file, and the record encoded for the register
+    right there, in the worker (keep_parsed stores it once the run has published)."""
+    result = process_file(found, ctx)
+    try:
+        packed = encode_record(result)
+    except Exception:  # a speed-up only: never the file's result (the parent tries again, then skips it)
+        packed = None
+    return replace(result, packed=packed)
+
+
 def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None = None,
-              step: Step = process_file) -> BatchResult:
+              step: Step = parse_and_pack) -> BatchResult:
     """step: the per-file step, a parameter so that a test can hand the pool a sabotaged one."""
     started = datetime.now().astimezone()
     timings: dict[str, float] = {}
@@ -187,8 +198,8 @@ def keep_parsed(result: BatchResult) -> tuple[str, ...]:
     """Keep the records just parsed for the next run (and mark the reused ones as used), once
     the run has published; a register that cannot take them costs the next run its speed,
     never this run its result. Returns the console's warning lines."""
-    new = [(r.sha256, packed) for i, r in enumerate(result.parsed)
-           if i not in result.parsed_reused and (packed := encode_record(r)) is not None]
+    new = [(r.sha256, packed) for i, r in enumerate(result.parsed) if i not in result.parsed_reused
+           and (packed := r.packed if r.packed is not None else encode_record(r)) is not None]
     used = [result.parsed[i].sha256 for i in sorted(result.parsed_reused)]
     if not new and not used:
         return ()

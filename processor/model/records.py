@@ -95,6 +95,11 @@ class FileResult:
     issues: tuple[Issue, ...] = ()
     identifiable: bool = False  # a unit name or code could be read
     levels: LevelEntries | None = None  # a Thông tư 24/2023 dossier's figures
+    # The record as the register keeps it (processor.register.parsed), made in the worker that
+    # parsed the file, so that the parent does not spend a second per 10,000 files encoding.
+    # A copy made with replace() keeps the original's: only keep_parsed reads it, from the
+    # records as read. Not part of the record's value.
+    packed: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> int:
