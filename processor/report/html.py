@@ -24,7 +24,7 @@ from processor.model.issues import Issue
 from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
 from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
-from processor.model.levels import IndicatorType, LevelRubric
+from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
 from processor.model.register import Coverage
 from processor.model.rubric import AnyRubric
 from processor.model.statuses import Status
@@ -292,8 +292,9 @@ def render_unit_pages(result: BatchResult, summary: Summary, names: list[str],
     t, lt = report_texts()["html"], report_texts()["levels"]["html"]
     template = environment().get_template("unit.html")
     if isinstance(result.layout, LevelLayout):
+        parts = LevelPageParts(result.layout)
         for i in indices:
-            page = _level_unit_page(result, result.layout, summary.units[i])
+            page = _level_unit_page(result, result.layout, summary.units[i], parts)
             yield names[i], template.render(page=page, t=t, lt=lt, assets=assets())
         return
     static = static_rows(result.layout)
@@ -490,30 +491,53 @@ def _final_chart(result: BatchResult, summary: Summary) -> tuple[Chart, ...]:
     return (_bar_chart(t["chart_final"], [(label, n, css(label)) for label, n in counts.items()]),)
 
 
-def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow) -> UnitPage:
+class LevelPageParts:
+    """What every TT24 unit page of a run shares, worked out once instead of per page (10,000
+    pages): the labels, each indicator's entry cells, each requirement's wording by level
+    asked and kind of unit."""
+
+    def __init__(self, layout: LevelLayout) -> None:
+        texts = report_texts()
+        self.layout = layout
+        self.grades = grade_labels(layout.rubric)
+        self.judged_labels = {**texts["levels"]["judged"], **self.grades}
+        self.outcome_labels = texts["levels"]["outcome"]
+        self.level_ids = {level.id for level in layout.rubric.levels}
+        self.entry_cells = {irow.indicator.id: frozenset((irow.cell(col).sheet, irow.cell(col).a1)
+                                                         for col in (COL_COUNT, COL_SELF, LEVEL_COL_EVIDENCE))
+                            for crow in layout.criterion_rows for irow in crow.indicator_rows}
+        self._required: dict[tuple[str, int | None, str | None], str] = {}
+
+    def required(self, ind: Indicator, asked: int | None, kind: UnitKind | None) -> str:
+        key = (ind.id, asked, kind.id if kind is not None else None)
+        if key not in self._required:
+            self._required[key] = requirement_text(ind, asked, kind, self.layout)
+        return self._required[key]
+
+
+def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow,
+                     parts: LevelPageParts | None = None) -> UnitPage:
     """A TT24 unit page: the identity, the level asked and reached, the fix box, and per
     criterion a table of its indicators instead of the score table."""
     rubric: LevelRubric = layout.rubric
-    texts = report_texts()
-    lt = texts["levels"]["html"]
+    parts = parts or LevelPageParts(layout)
+    lt = report_texts()["levels"]["html"]
     sub, lv = u.submission, u.level
     assert lv is not None
-    grades = grade_labels(rubric)
-    judged_labels = {**texts["levels"]["judged"], **grades}
-    outcome_labels = texts["levels"]["outcome"]
+    grades, judged_labels, outcome_labels = parts.grades, parts.judged_labels, parts.outcome_labels
     flagged = {(i.sheet, i.cell) for i in u.issues}
-    asked = lv.asked if lv.asked in {level.id for level in rubric.levels} else None
+    asked = lv.asked if lv.asked in parts.level_ids else None
     tables = []
     for crow in layout.criterion_rows:
         rows = []
         for irow in crow.indicator_rows:
             ind = irow.indicator
             entry = lv.entries.indicators.get(ind.id) if lv.entries else None
-            cells = {(irow.cell(col).sheet, irow.cell(col).a1) for col in (COL_COUNT, COL_SELF, LEVEL_COL_EVIDENCE)}
             outcome = lv.verdict.outcome.get(ind.id, "") if lv.verdict else ""
             rows.append(LevelRow(
-                css="has-issue" if flagged & cells else "", code=ind.code, label=ind.label,
-                required=requirement_text(ind, asked, lv.kind, layout),
+                css="has-issue" if flagged and not flagged.isdisjoint(parts.entry_cells[ind.id]) else "",
+                code=ind.code, label=ind.label,
+                required=parts.required(ind, asked, lv.kind),
                 figure=indicator_figure(ind, lv.entries, lv.kind, grades, lt["figure_percent"])
                 if ind.type == IndicatorType.PERCENT else "",
                 judged=judged_labels.get(entry.judged, entry.judged) if entry else "",
