@@ -122,8 +122,13 @@ def _levels(units: list[UnitResult], rubric: LevelRubric, tier: Tier, entries: C
             verified_entries[i] = sub.levels
             continue
         verified_entries[i], applied[i] = _verify_items(sub.levels, ue, rubric, tier, entries.file, issues)
-    dossiers = [(verified_entries[i], units[i].submission.report_date) for i in judged]  # type: ignore[union-attr]
-    verified = dict(zip(judged, judge(dossiers, rubric, tier), strict=True))
+    # Judged again only where the council's figures replaced the unit's: the verdict of the
+    # dossier as sent is the self-assessed one already (judge is per dossier), and re-judging
+    # 10,000 dossiers that no council entry touched cost seconds.
+    changed = [i for i in judged if verified_entries[i] is not units[i].submission.levels]  # type: ignore[union-attr]
+    dossiers = [(verified_entries[i], units[i].submission.report_date) for i in changed]  # type: ignore[union-attr]
+    verified = {i: self_verdicts[i] for i in judged}
+    verified.update(zip(changed, judge(dossiers, rubric, tier), strict=True))
 
     finals: dict[int, FinalResult] = {}
     for i, u in enumerate(units):
