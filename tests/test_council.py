@@ -4,6 +4,7 @@ to another file, a workbook open in Excel, and entries that make no sense."""
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from dataclasses import dataclass
@@ -424,6 +425,31 @@ def test_every_run_writes_the_documents_and_keeps_what_a_person_put_beside_them(
     assert (docs / "ToTrinh_2025.docx").read_bytes() != edited_bytes  # this run's own
     _, published, _ = season.run()  # carried again, never doubled
     assert sorted(published.kept) == sorted(["TraLoi_STC.pdf", f"ToTrinh_2025_ban_sua_{stamp}.docx"])
+
+
+def test_a_process_that_fails_while_sharing_the_outputs_costs_time_not_a_file(season, monkeypatch):
+    """The workbook, pages and documents are shared by two processes (publish._stage): when the
+    forked one fails (here: writing the season's documents, which it always takes), this one
+    writes the pages and documents again, and the outputs are the ones a sound run writes."""
+    import processor.report.documents as documents
+
+    fill_council(season.book if season.book.exists() else season.run()[2].path, RUBRIC,
+                 {("items", "stc|tc1_ct2", "verdict"): "Không đạt", ("items", "stc|tc1_ct2", "opinion"): "Thiếu"})
+    _, published, _ = season.run()
+    sound = {p.name: p.read_bytes() for p in published.documents.iterdir()}
+    pages = sorted(p.name for p in published.index.parent.iterdir())
+    assert "TraLoi_STC.docx" in sound
+    parent, real = os.getpid(), documents._summary_table
+
+    def failing_in_the_child(ctx):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(ctx)
+
+    monkeypatch.setattr(documents, "_summary_table", failing_in_the_child)
+    _, published, _ = season.run()
+    assert {p.name: p.read_bytes() for p in published.documents.iterdir()} == sound
+    assert sorted(p.name for p in published.index.parent.iterdir()) == pages
 
 
 def test_a_folder_inside_van_ban_stops_the_run_before_anything_is_replaced(season):

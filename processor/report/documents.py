@@ -90,42 +90,78 @@ def write_documents(docs: DocumentSet, folder: Path, settings: DocumentSettings,
 
     workers: processes writing the replies (default: two from PARALLEL_FROM letters on, else
     one). Each file's bytes depend on its unit alone, so the count changes nothing but time."""
-    texts = document_wording(settings)
-    ctx = _Context(docs, settings, texts, _season_values(docs, settings, texts))
-    names = document_names(docs.year)
-    writers: list[tuple[str, Callable[[_Context], _Page]]] = [
-        (names["to_trinh"], _submission),
-        (names["bao_cao"], _report),
-        (names["bang_tong_hop"], _summary_table),
-        (names["quyet_dinh"], _decision),
-    ]
-    replies = docs.replies
-    letters = [folder / name for name in reply_file_names(replies)]
     if workers is None:
-        workers = 2 if len(replies) >= PARALLEL_FROM else 1
-    chunks = WorkQueue(len(replies), max(1, min(LETTERS_PER_CHUNK, len(replies) // (4 * max(workers, 1)))))
-    parent = os.getpid()
-
-    def write_letters() -> None:
-        try:
-            for indices in chunks:
-                for i in indices:
-                    _reply(ctx, replies[i]).save(letters[i])
-        except Exception:
-            if os.getpid() == parent:
-                raise
-            sys.exit(1)  # a forked child: the parent writes every letter again and raises the cause
+        workers = 2 if len(docs.replies) >= PARALLEL_FROM else 1
+    job = DocumentJob(docs, folder, settings, workers=workers)
 
     def season_then_letters() -> None:
-        for name, build in writers:
-            build(ctx).save(folder / name)
-        write_letters()
+        job.season()
+        job.letters()
 
     # The season-wide documents here while the other workers start on the letters; then all share them.
-    if run_concurrently([season_then_letters, *[write_letters] * (max(workers, 1) - 1)]):
-        for path, unit in zip(letters, replies, strict=True):
-            _reply(ctx, unit).save(path)
-    return [*(folder / name for name, _ in writers), *letters]
+    if run_concurrently([season_then_letters, *[job.letters] * (max(workers, 1) - 1)]):
+        job.write_all()
+    return job.paths
+
+
+class DocumentJob:
+    """The season's documents as work that processes share: the four season-wide documents
+    once (season), the replies from a queue every process may drain (letters), so that the
+    publisher can give the letters to whichever process is free (processor/report/publish.py)
+    as write_documents gives them to its own. Made before the processes fork."""
+
+    def __init__(self, docs: DocumentSet, folder: Path, settings: DocumentSettings, *,
+                 workers: int | None = None) -> None:
+        texts = document_wording(settings)
+        self._ctx = _Context(docs, settings, texts, _season_values(docs, settings, texts))
+        names = document_names(docs.year)
+        self._writers: list[tuple[str, Callable[[_Context], _Page]]] = [
+            (names["to_trinh"], _submission),
+            (names["bao_cao"], _report),
+            (names["bang_tong_hop"], _summary_table),
+            (names["quyet_dinh"], _decision),
+        ]
+        self._folder = folder
+        self._replies = docs.replies
+        self._letters = [folder / name for name in reply_file_names(self._replies)]
+        sharing = workers if workers is not None else 2
+        self._chunks = WorkQueue(len(self._replies),
+                                 max(1, min(LETTERS_PER_CHUNK, len(self._replies) // (4 * max(sharing, 1)))))
+        self._parent = os.getpid()
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every document's path: the four season-wide ones, then the replies in order."""
+        return [*(self._folder / name for name, _ in self._writers), *self._letters]
+
+    def season(self) -> None:
+        """The four season-wide documents (a failure in a forked child as in letters)."""
+        try:
+            for name, build in self._writers:
+                build(self._ctx).save(self._folder / name)
+        except Exception:
+            if os.getpid() == self._parent:
+                raise
+            sys.exit(1)
+
+    def letters(self) -> None:
+        """The replies not yet taken by another process. In a forked child a failure ends the
+        child (exit 1), and the parent writes everything again and raises the cause."""
+        try:
+            for indices in self._chunks:
+                for i in indices:
+                    _reply(self._ctx, self._replies[i]).save(self._letters[i])
+        except Exception:
+            if os.getpid() == self._parent:
+                raise
+            sys.exit(1)
+
+
+    def write_all(self) -> None:
+        """Every document, in this process (after a process that shared the work failed)."""
+        self.season()
+        for path, unit in zip(self._letters, self._replies, strict=True):
+            _reply(self._ctx, unit).save(path)
 
 
 # ---- wording -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from processor import __version__
 from processor.model.batch import BatchResult
 from processor.model.errors import OutputError, UsageError
 from processor.report.console import log_lines, safe_line, summary_lines
-from processor.report.documents import write_documents
+from processor.report.documents import DocumentJob
 from processor.report.html import INDEX, page_names, render_index, render_unit_pages, write_pages
 from processor.report.recognition import document_set
 from processor.report.summary import Summary, summarise
@@ -270,10 +270,10 @@ def _publish(result: BatchResult, out: Path) -> Published:
     staging = out / STATE_DIR / f"moi-{os.getpid()}"
     try:
         clock = time.perf_counter()
-        _stage(result, summary, staging, workbook, final)
-        timings["workbook_html"] = time.perf_counter() - clock
+        written = _stage(result, summary, staging, workbook, final, staging / docs_name)
+        timings["workbook_html"] = time.perf_counter() - clock  # the documents' files included
         clock = time.perf_counter()
-        kept = _stage_documents(result, summary, staging / docs_name, out / docs_name)
+        kept = _stage_documents(written, staging / docs_name, out / docs_name)
         timings["documents"] = time.perf_counter() - clock
         _commit(out, staging, [workbook, html_name, docs_name, log_name])
     except OutputError:
@@ -288,13 +288,11 @@ def _publish(result: BatchResult, out: Path) -> Published:
                      documents=out / docs_name, kept=tuple(kept))
 
 
-def _stage_documents(result: BatchResult, summary: Summary, folder: Path, current: Path) -> list[str]:
-    """The season's documents, and whatever a person put into (or edited in) the current
-    van_ban/: the signed PDF a clerk saved beside a letter is carried into the new folder, and
-    a letter edited by hand is kept beside the new one under a name of its own, never lost.
-    Returns the names carried over."""
-    folder.mkdir(parents=True)
-    written = write_documents(document_set(result, summary), folder, result.options.documents)
+def _stage_documents(written: list[Path], folder: Path, current: Path) -> list[str]:
+    """Beside the season's documents (written, in folder, by _stage), whatever a person put
+    into (or edited in) the current van_ban/: the signed PDF a clerk saved beside a letter is
+    carried into the new folder, and a letter edited by hand is kept beside the new one under
+    a name of its own, never lost. Returns the names carried over."""
     ours = {p.name for p in written}
     listed: dict[str, str] = {}
     if current.is_dir() and (current / DOCS_MARK).is_file():
@@ -327,10 +325,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, final: list[Path]) -> None:
+def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, final: list[Path],
+           docs_folder: Path) -> list[Path]:
+    """The workbook, the pages, the documents and the log into staging; returns the documents'
+    paths. Two processes share the work: this one writes the workbook, the other the season's
+    documents meanwhile; then both take pages, then letters, from shared queues, so that
+    neither waits for the other (the workbook alone is the longest task at 10,000 units)."""
     names = page_names(summary.units)
     html_dir = staging / HTML_DIR
     html_dir.mkdir(parents=True)
+    docs_folder.mkdir(parents=True)
+    documents = DocumentJob(document_set(result, summary), docs_folder, result.options.documents)
     chunks = WorkQueue(len(summary.units), PAGES_PER_CHUNK)
     parent = os.getpid()
 
@@ -343,13 +348,20 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
                 raise
             sys.exit(1)  # a forked child: the parent writes the pages again and reports why
 
-    def workbook_then_pages() -> None:
+    def workbook_pages_letters() -> None:
         write_workbook(result, summary, staging / workbook, [f"{HTML_DIR}/{n}" for n in names])
         pages()
+        documents.letters()
 
-    # The workbook here while a second process renders pages; both then share what is left.
-    if run_concurrently([workbook_then_pages, pages]):
+    def season_pages_letters() -> None:
+        documents.season()
+        pages()
+        documents.letters()
+
+    if run_concurrently([workbook_pages_letters, season_pages_letters]):
+        # a child failed: everything it shared is written again here (and its cause raised)
         write_pages(render_unit_pages(result, summary, names, range(len(summary.units))), html_dir)
+        documents.write_all()
     write_pages([render_index(result, summary, names)], html_dir)
     # The mark lists every page, so that a file someone adds to html/ is never replaced unseen.
     written = sorted(p.name for p in html_dir.iterdir())
@@ -357,6 +369,7 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
     header = [f"Chạy lúc {result.started_at:%d/%m/%Y %H:%M:%S}, thư mục {safe_line(str(result.options.input_dir))}"]
     body = [safe_line(x) for x in summary_lines(summary, final)] + log_lines(summary)
     (staging / final[2].name).write_text("\n".join(header + body) + "\n", encoding="utf-8")
+    return documents.paths
 
 
 def _commit(out: Path, staging: Path, names: list[str]) -> None:
