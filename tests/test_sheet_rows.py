@@ -178,3 +178,36 @@ def test_every_consolidated_sheet_is_the_same_spliced_or_cell_by_cell(tmp_path, 
         assert spliced[name] == by_cell[name], name
     links = [c[-1] for row in spliced["Tổng hợp"][0] for c in row if c[-1]]
     assert links and all(link.startswith("html/") and "\\" not in link for link in links)
+
+
+@pytest.mark.parametrize("target", ["html/T0001.html", "html/a b&c<d>.html", 'html/x"y.html', "html/50%25 đã.html",
+                                    'html/%41"&.html'])
+def test_a_spliced_link_has_the_target_xlsxwriter_gives_it_and_the_file_stays_well_formed(tmp_path, target):
+    """Targets are page names (ASCII, page_names), but whatever a link points at must stay one
+    attribute. ("#" is left out: xlsxwriter reads it as an anchor, we keep it in the name.)"""
+    import xml.etree.ElementTree as ET
+
+    from processor.report.sheet_rows import Hyperlink
+
+    def write(path: Path, spliced: bool) -> None:
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False})
+        ws = wb.add_worksheet("Tổng hợp")
+        link = wb.add_format({"font_color": "#0563C1", "underline": 1})
+        ws.write_string(0, 0, "Trang")
+        if not spliced:
+            ws.write_url(1, 0, "external:" + target, link, string="Xem")
+        register_formats([link])  # before closing, as the workbook writer does
+        wb.close()
+        splices = [RowSplice("xl/worksheets/sheet1.xml", 1, [(None, [Hyperlink(target, "Xem", link)])],
+                             [(None, None)], 1, 0)] if spliced else []
+        rewrite_workbook(path, splices, lambda name, data: data)
+
+    write(tmp_path / "cells.xlsx", spliced=False)
+    write(tmp_path / "spliced.xlsx", spliced=True)
+    with zipfile.ZipFile(tmp_path / "spliced.xlsx") as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(z.read(name))  # well-formed
+    cells, spliced = (openpyxl.load_workbook(tmp_path / n)["Tổng hợp"]["A2"] for n in ("cells.xlsx", "spliced.xlsx"))
+    assert spliced.value == cells.value == "Xem"
+    assert spliced.hyperlink.target == cells.hyperlink.target.replace("\\", "/")

@@ -227,10 +227,15 @@ def _with_hyperlinks(tail: bytes, links: list[tuple[str, str]]) -> bytes:
 
 def _relationships(links: list[tuple[str, str]]) -> bytes:
     kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{kind}" Target="{cell_text(link_target(target))}" '
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{kind}" Target="{_attribute(link_target(target))}" '
                    'TargetMode="External"/>' for i, (_, target) in enumerate(links, 1))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
             f'openxmlformats.org/package/2006/relationships">{rels}</Relationships>').encode()
+
+
+def _attribute(text: str) -> str:
+    """Text as an XML attribute value between double quotes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _rels_part(part: str) -> str:
