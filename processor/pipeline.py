@@ -155,6 +155,7 @@ def read_files(files: list[FoundFile], step: Step, ctx: CheckContext, options: B
 
 
 REUSE_SLICE = 250  # files per task of a re-run: small enough that decoding starts at once
+MAX_HELPERS = 61  # ProcessPoolExecutor's bound on Windows
 
 
 def _fetch_rows(files: list[FoundFile], limits: Limits, db: Path, context: str) -> list[tuple[int, str, str, str]]:
@@ -174,8 +175,12 @@ def _reused(files: list[FoundFile], ctx: CheckContext, db: Path, context: str, w
     built here, where they are used). Raises RegisterError, sqlite3.Error or BrokenExecutor."""
     reused: dict[int, FileResult] = {}
     starts = range(0, len(files), REUSE_SLICE)
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(starts))), mp_context=pool_context(),
-                             initializer=init_worker, initargs=(ctx.limits,)) as pool:
+    # no more helpers than cores (hashing gains nothing beyond them; --workers is unbounded) and
+    # never more than Windows' 61
+    helpers = max(1, min(workers, os.cpu_count() or 1, MAX_HELPERS, len(starts)))
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=pool_context(), initializer=init_worker,
+                               initargs=(ctx.limits,))
+    try:
         jobs = [pool.submit(_fetch_rows, files[s:s + REUSE_SLICE], ctx.limits, db, context) for s in starts]
         for start, job in zip(starts, jobs, strict=True):
             for i, digest, computed_on, text in job.result():
@@ -183,6 +188,8 @@ def _reused(files: list[FoundFile], ctx: CheckContext, db: Path, context: str, w
                 hit = record_from_text(text, f.rel, f.mtime)
                 if hit is not None and hit.sha256 == digest and _same_day_findings(hit, computed_on, ctx):
                     reused[start + i] = hit
+    finally:  # on Ctrl-C or a failure, the slices not started are dropped, not hashed first
+        pool.shutdown(wait=True, cancel_futures=True)
     return reused
 
 

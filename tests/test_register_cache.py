@@ -339,3 +339,27 @@ def test_the_worker_encodes_each_record_as_the_parent_would(inbox, tmp_path):
     with sqlite3.connect(db) as con:
         stored = dict(con.execute("SELECT sha256, record FROM parsed_files"))
     assert stored == {r.sha256: r.packed for r in cold.parsed}
+
+
+def test_a_re_run_starts_no_more_helpers_than_cores_whatever_workers_says(inbox, tmp_path, monkeypatch):
+    """--workers is unbounded; hashing gains nothing beyond the cores, and Windows refuses more
+    than 61 processes in a pool (a ValueError would have stopped the batch)."""
+    import concurrent.futures
+    import os
+
+    import processor.pipeline as pipeline
+
+    db = tmp_path / "dvht.sqlite"
+    run(options(inbox, tmp_path / "a", db))
+    started: list[int] = []
+
+    class Counting(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", Counting)
+    monkeypatch.setattr(pipeline, "REUSE_SLICE", 1)  # four slices: four helpers if uncapped
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    warm = run(options(inbox, tmp_path / "b", db, workers=1000), step=exploding)
+    assert warm.reused == 4 and started == [2]

@@ -211,3 +211,36 @@ def test_a_spliced_link_has_the_target_xlsxwriter_gives_it_and_the_file_stays_we
     cells, spliced = (openpyxl.load_workbook(tmp_path / n)["Tổng hợp"]["A2"] for n in ("cells.xlsx", "spliced.xlsx"))
     assert spliced.value == cells.value == "Xem"
     assert spliced.hyperlink.target == cells.hyperlink.target.replace("\\", "/")
+
+
+def test_a_sum_too_large_for_a_number_leaves_its_cell_empty_and_the_run_goes_on(make_submission, tmp_path, rubric):
+    """Two scores of 9E+307 (refused, score-above-max, but summed into Tổng tự chấm) add up to
+    infinity, which no cell can hold: the cell stays empty instead of holding INF (a file Excel
+    must repair) or stopping the run."""
+    from datetime import date
+
+    from processor.model.batch import BatchOptions
+    from processor.pipeline import run_batch
+    from processor.report.publish import publish
+
+    folder = tmp_path / "ho_so"
+    leaves = [leaf.id for leaf in rubric.leaves]
+    make_submission("A.xlsx", folder=folder, ma_don_vi="A", ten_don_vi="Sở A",
+                    scores={leaves[0]: 9e307, leaves[1]: 9e307})
+    result = run_batch(BatchOptions(input_dir=folder, out_dir=tmp_path / "out", year=2025, rubric=rubric,
+                                    deadline=date(2026, 3, 31), workers=1))
+    path = publish(result).workbook
+    with zipfile.ZipFile(path) as z:
+        xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert b"INF" not in xml and b"NAN" not in xml
+    ws = openpyxl.load_workbook(path)["Tổng hợp"]
+    own_total = next(c.column for c in ws[1] if str(c.value).startswith("Tổng tự chấm"))
+    assert ws.cell(2, own_total).value is None
+
+
+def test_a_non_finite_number_in_a_spliced_row_is_an_empty_cell():
+    from processor.report.sheet_rows import Cell, row_parts
+
+    rows = list(row_parts(RowSplice("x", 0, [(None, [float("inf"), float("nan"), Cell(float("-inf"), None), 1.5])],
+                                    [(None, None)] * 4, 1, 3)))
+    assert rows == ['<row r="1"><c r="C1"/><c r="D1"><v>1.5</v></c></row>']

@@ -19,6 +19,7 @@ which the rewrite adds (a spliced sheet's links are all its own).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
@@ -134,6 +135,10 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
                 space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
                 cells.append(f'<c r="{letters[c]}{r}"{text_attr[c]} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif kind is float or kind is int:
+                if kind is float and not math.isfinite(value):  # no such number in a cell: left empty
+                    if blank_attr[c] is not None:
+                        cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
+                    continue
                 cells.append(f'<c r="{letters[c]}{r}"{number_attr[c]}><v>{value:.16G}</v></c>')
             elif value is None:
                 if blank_attr[c] is not None:
@@ -163,6 +168,8 @@ def _own_format_cell(ref: str, cell: Cell) -> str:
         space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
         return f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
     if type(value) is int or type(value) is float:
+        if type(value) is float and not math.isfinite(value):
+            return f'<c r="{ref}"{attr}/>'  # no such number in a cell: the cell's format, no value
         return f'<c r="{ref}"{attr}><v>{value:.16G}</v></c>'
     raise TypeError(f"{type(value).__name__} in a spliced cell ({ref}): only text and numbers")
 
