@@ -38,7 +38,7 @@ from processor.model.records import UnitResult
 from processor.model.rubric import Rubric
 from processor.report.printing import page_setup, row_height, wraps
 from processor.report.sheet_rows import RowSplice, register_formats, rewrite_workbook
-from processor.report.summary import Summary, indicator_figure, requirement_text
+from processor.report.summary import Requirements, Summary, indicator_figure
 from processor.system.oserrors import describe
 from processor.template.base import BaseWriter
 from processor.template.lock import structure_locked
@@ -175,12 +175,12 @@ def council_rows(result: BatchResult, summary: Summary, layout: CouncilLayout) -
     old_units, old_items = entries.previous
     current_units: dict[str, Row] = {}
     current_items: dict[str, Row] = {}
-    shared: dict[tuple[object, ...], Any] = {}  # what every unit of a kind and level shares (_item_rows)
+    requirements = Requirements(result.layout) if isinstance(result.layout, LevelLayout) else None
     for i, u in enumerate(result.resolution.units):
         key = council_key(u.unit)
         row = _unit_row(result, summary, i, u, entries.units.get(key), layout)
         current_units[key] = {**old_units.get(key, {}), **row, **_typed(old_units.get(key, {}), layout.units)}
-        for item_row in _item_rows(result, summary, i, u, layout, shared):
+        for item_row in _item_rows(result, summary, i, u, layout, requirements):
             k = item_row["key"]
             current_items[k] = {**old_items.get(k, {}), **item_row, **_typed(old_items.get(k, {}), layout.items)}
     texts = wording("council")
@@ -248,10 +248,8 @@ def _unit_row(result: BatchResult, summary: Summary, i: int, u: UnitResult, ue: 
 
 
 def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, layout: CouncilLayout,
-               shared: dict[tuple[object, ...], Any] | None = None) -> list[Row]:
-    """shared: the indicators and requirement wordings of a kind of unit at a level, kept
-    across the units of a run (170,000 item rows at 10,000 units; a few dozen distinct ones)."""
-    shared = {} if shared is None else shared
+               requirements: Requirements | None) -> list[Row]:
+    """requirements: the requirement wordings of the run's TT24 layout, shared by every unit."""
     sub = u.submission
     if sub is None:
         return []
@@ -293,17 +291,15 @@ def _item_rows(result: BatchResult, summary: Summary, i: int, u: UnitResult, lay
         outcome = row_level.verdict.outcome if row_level and row_level.verdict else {}
         grade_label = {g.id: g.label for g in rubric.grades}
         lt = report_texts()["levels"]
-        kind_key = kind.id if kind is not None else None
-        if ("indicators", asked, kind_key) not in shared:
-            shared["indicators", asked, kind_key] = [
-                (ind, requirement_text(ind, asked, kind, level_layout)) for ind in tier.indicators
-                if ind.id in tier.level_indicators[asked] and (kind is None or ind.applies(kind, asked))]
-        for ind, requirement in shared["indicators", asked, kind_key]:
+        assert requirements is not None
+        indicators = [ind for ind in tier.indicators if ind.id in tier.level_indicators[asked]
+                      and (kind is None or ind.applies(kind, asked))]
+        for ind in indicators:
             entry = entries.indicators.get(ind.id) if entries else None
             typed = was_typed(ind.id)
             rows.append({
                 **base, "key": f"{key}{KEY_SEPARATOR}{ind.id}", "item": ind.code, "item_text": ind.label,
-                "requirement": requirement,
+                "requirement": requirements(ind, asked, kind),
                 "self_judged": (grade_label.get(entry.judged, "") if ind.type == IndicatorType.GRADE
                                 else lt["judged"].get(entry.judged, "")) if entry else "",
                 "figure": (indicator_figure(ind, entries, kind, grade_label, lt["html"]["figure_percent"])

@@ -24,12 +24,13 @@ from processor.model.issues import Issue
 from processor.model.layout import COL_EVIDENCE, COL_LABEL, COL_MAX, COL_SCORE, NARRATIVE_FIELDS, Layout
 from processor.model.level_layout import COL_COUNT, COL_SELF, LevelLayout
 from processor.model.level_layout import COL_EVIDENCE as LEVEL_COL_EVIDENCE
-from processor.model.levels import Indicator, IndicatorType, LevelRubric, UnitKind
+from processor.model.levels import IndicatorType, LevelRubric
 from processor.model.register import Coverage
 from processor.model.rubric import AnyRubric
 from processor.model.statuses import Status
 from processor.report.palette import band_index, css_class_bars, css_class_fills
 from processor.report.summary import (
+    Requirements,
     Summary,
     UnitRow,
     final_colour,
@@ -38,7 +39,6 @@ from processor.report.summary import (
     level_rank,
     rank_labels,
     recognition_result,
-    requirement_text,
     rubric_name,
 )
 from processor.text.dates import format_vn_date
@@ -506,21 +506,13 @@ class LevelPageParts:
         self.entry_cells = {irow.indicator.id: frozenset((irow.cell(col).sheet, irow.cell(col).a1)
                                                          for col in (COL_COUNT, COL_SELF, LEVEL_COL_EVIDENCE))
                             for crow in layout.criterion_rows for irow in crow.indicator_rows}
-        self._required: dict[tuple[str, int | None, str | None], str] = {}
-
-    def required(self, ind: Indicator, asked: int | None, kind: UnitKind | None) -> str:
-        key = (ind.id, asked, kind.id if kind is not None else None)
-        if key not in self._required:
-            self._required[key] = requirement_text(ind, asked, kind, self.layout)
-        return self._required[key]
+        self.required = Requirements(layout)
 
 
-def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow,
-                     parts: LevelPageParts | None = None) -> UnitPage:
+def _level_unit_page(result: BatchResult, layout: LevelLayout, u: UnitRow, parts: LevelPageParts) -> UnitPage:
     """A TT24 unit page: the identity, the level asked and reached, the fix box, and per
     criterion a table of its indicators instead of the score table."""
     rubric: LevelRubric = layout.rubric
-    parts = parts or LevelPageParts(layout)
     lt = report_texts()["levels"]["html"]
     sub, lv = u.submission, u.level
     assert lv is not None

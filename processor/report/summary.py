@@ -622,6 +622,21 @@ def grade_labels(rubric: LevelRubric) -> dict[str, str]:
     return {g.id: g.label for g in rubric.grades}
 
 
+class Requirements:
+    """requirement_text of one layout, each (indicator, level, kind of unit) worked out once:
+    10,000 unit pages and 170,000 council rows ask for a few dozen distinct wordings."""
+
+    def __init__(self, layout: LevelLayout) -> None:
+        self._layout = layout
+        self._known: dict[tuple[str, int | None, str | None], str] = {}
+
+    def __call__(self, ind: Indicator, level: int | None, kind: UnitKind | None) -> str:
+        key = (ind.id, level, kind.id if kind is not None else None)
+        if key not in self._known:
+            self._known[key] = requirement_text(ind, level, kind, self._layout)
+        return self._known[key]
+
+
 def requirement_text(ind: Indicator, level: int | None, kind: UnitKind | None, layout: LevelLayout) -> str:
     """What an indicator asks at a level, as officials read it (pages and council workbook)."""
     texts = report_texts()["levels"]
