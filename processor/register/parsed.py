@@ -115,8 +115,8 @@ def decode_record(packed: object, rel: str, mtime: float) -> FileResult | None:
 
 def inflate_record(packed: object) -> str | None:
     """A row's JSON text (None when it is not a whole zlib stream of at most
-    _MAX_RECORD_BYTES). Apart from record_from_text because zlib lets other threads run
-    meanwhile and JSON does not: a re-run inflates in threads, decodes in one."""
+    _MAX_RECORD_BYTES). Apart from record_from_text because a re-run inflates in its helper
+    processes and builds the records in the parent (processor.pipeline._reused)."""
     try:
         if not isinstance(packed, bytes):
             return None

@@ -123,55 +123,56 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
         cells = []
         for c, value in enumerate(values):
             kind = type(value)
-            if kind is str:
-                if not value:
-                    if blank_attr[c] is not None:
-                        cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
-                    continue
-                if len(value) > EXCEL_MAX_TEXT:
-                    value = value[: EXCEL_MAX_TEXT - 1] + "…"
-                text = cell_text(value)
-                # xml:space as xlsxwriter decides it (its r"^\s|\s$"; \s is str.isspace)
-                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                cells.append(f'<c r="{letters[c]}{r}"{text_attr[c]} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-            elif kind is float or kind is int:
-                if kind is float and not math.isfinite(value):  # no such number in a cell: left empty
-                    if blank_attr[c] is not None:
-                        cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
-                    continue
-                cells.append(f'<c r="{letters[c]}{r}"{number_attr[c]}><v>{value:.16G}</v></c>')
-            elif value is None:
-                if blank_attr[c] is not None:
-                    cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
+            if kind is str and value:
+                cells.append(_text_cell(f"{letters[c]}{r}", text_attr[c], value))
                 continue
-            elif kind is Cell or kind is Hyperlink:
+            if (kind is float or kind is int) and (number := _number_cell(f"{letters[c]}{r}", number_attr[c], value)):
+                cells.append(number)
+                continue
+            if kind is Cell or kind is Hyperlink:
                 ref = f"{letters[c]}{r}"
                 if kind is Hyperlink:
                     splice.links.append((ref, value.target))
                     value = Cell(value.text, value.fmt)
                 cells.append(_own_format_cell(ref, value))
-            else:
+                continue
+            if not (value is None or kind is str or kind is float):
                 raise TypeError(f"{kind.__name__} in a spliced row (column {letters[c]}): only text and numbers")
+            # empty: "", None, or a number no cell can hold (infinite, not a number)
+            if blank_attr[c] is not None:
+                cells.append(f'<c r="{letters[c]}{r}"{blank_attr[c]}/>')
         # a height as xlsxwriter's set_row writes it: whole pixels, 0.75 pt each
         tall = f' ht="{0.75 * int(height * 4.0 / 3.0 + 0.5):g}" customHeight="1"' if height is not None else ""
         yield f'<row r="{r}"{tall}>{"".join(cells)}</row>'
 
 
+def _text_cell(ref: str, attr: str, value: str) -> str:
+    """A non-empty text as an inline string, cut at Excel's limit."""
+    if len(value) > EXCEL_MAX_TEXT:
+        value = value[: EXCEL_MAX_TEXT - 1] + "…"
+    # xml:space as xlsxwriter decides it (its r"^\s|\s$"; \s is str.isspace)
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+
+
+def _number_cell(ref: str, attr: str, value: int | float) -> str:
+    """A number as a cell, or "" for one no cell can hold (infinite, not a number)."""
+    if type(value) is float and not math.isfinite(value):
+        return ""
+    return f'<c r="{ref}"{attr}><v>{value:.16G}</v></c>'
+
+
 def _own_format_cell(ref: str, cell: Cell) -> str:
     attr = _style_attr(cell.fmt)
     value = cell.value
-    if type(value) is str:
-        if not value:
-            return ""  # as xlsxwriter's path writes an empty styled value: no cell
-        if len(value) > EXCEL_MAX_TEXT:
-            value = value[: EXCEL_MAX_TEXT - 1] + "…"
-        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-        return f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
-    if type(value) is int or type(value) is float:
-        if type(value) is float and not math.isfinite(value):
-            return f'<c r="{ref}"{attr}/>'  # no such number in a cell: the cell's format, no value
-        return f'<c r="{ref}"{attr}><v>{value:.16G}</v></c>'
-    raise TypeError(f"{type(value).__name__} in a spliced cell ({ref}): only text and numbers")
+    kind = type(value)
+    if kind is str:
+        # an empty styled value: no cell, as on xlsxwriter's path
+        return _text_cell(ref, attr, value) if value else ""
+    if kind is int or kind is float:
+        # no such number in a cell (infinite, not a number): the cell's format, no value
+        return _number_cell(ref, attr, value) or f'<c r="{ref}"{attr}/>'
+    raise TypeError(f"{kind.__name__} in a spliced cell ({ref}): only text and numbers")
 
 
 def register_formats(formats: Iterable[object | None]) -> None:

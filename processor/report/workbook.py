@@ -206,7 +206,9 @@ class _Writer:
         value its column takes from the item, written as its column says; STT first
         (numbered), and printed with its header row on every page. A row whose text wraps is
         made tall enough for it, measured on the wrapped columns only (Minh chứng has 170,000
-        rows: the other cells cost nothing more)."""
+        rows: the other cells cost nothing more). The rows are spliced in as text (fast); the
+        cell-by-cell loop through xlsxwriter (fast=False) is what tests/test_sheet_rows.py
+        compares the splice with."""
         if numbered:
             columns = [self._column("stt", 5, lambda item: None, "int"), *columns]
         ws.write_row(first_row, 0, [c.header for c in columns], self.f["header"])
