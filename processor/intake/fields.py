@@ -123,11 +123,14 @@ def parse_cell_date(value: Any) -> date | None:
 YES, NO = "dat", "khong_dat"
 _THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
 _YES_TEXT, _NO_TEXT = "đạt", "không đạt"
+_AS_CHOSEN = {"Đạt": YES, "Không đạt": NO}  # the list's two choices, as a cell holds them when picked
 
 
 def judged_key(value: Any, rubric: LevelRubric) -> str:
     """A self-judgement cell as a key: "dat", "khong_dat", a grade id, or the text as typed
     (lower case) when it is none of those; "" when blank."""
+    if type(value) is str and value in _AS_CHOSEN:  # most cells: spared the clean-up below
+        return _AS_CHOSEN[value]
     text = " ".join(as_text(value).split()).casefold()
     if not text:
         return ""
@@ -153,6 +156,8 @@ def level_of(value: Any, rubric: LevelRubric) -> int | None:
 
 def whole_number(value: Any) -> int | None:
     """A head count: a whole number ≥ 0 (typed as a number or as text), else None."""
+    if value is None or value == "":  # a blank cell, the count column of most indicators
+        return None
     number = as_number(value)
     if number is None and isinstance(value, str):
         text = "".join(value.split())

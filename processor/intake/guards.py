@@ -13,13 +13,13 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from processor.model.batch import Limits
 from processor.model.issues import Issue, make_issue
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ROOT_START = re.compile(rb"<(?![?!])")
+_ROOT_START = re.compile(rb"<(?=[^?!])")  # a "<" with what follows it in view: not cut at the head's end
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNPARSED = ("docProps/", "xl/theme/", "xl/printerSettings/")
 
@@ -60,8 +60,9 @@ def check_bytes(rel: str, data: bytes, limits: Limits) -> Issue | None:
     return None  # anything else: the parser decides, and says it cannot read it
 
 
-@dataclass(frozen=True)
-class _Member:
+class _Member(NamedTuple):
+    """A zip member's directory entry (a named tuple: a file has a dozen, 10,000 files a run)."""
+
     filename: str
     compress_type: int
     compress_size: int
@@ -147,7 +148,7 @@ def _head(data: memoryview, info: _Member, size: int) -> bytes:
 def _prolog_has_dtd(data: memoryview, info: _Member, limit: int) -> bool:
     """True when the part declares a DTD before its root element (or shows no root element
     within `limit` bytes, which only a crafted file does). Inflates only the first bytes."""
-    for size in (1024, limit):
+    for size in (160, 1024, limit):  # a part's root element is within its first 100 bytes or so
         head = _head(data, info, size)
         root = _ROOT_START.search(head)
         if root:

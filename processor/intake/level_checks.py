@@ -74,60 +74,71 @@ def check_head_counts(sub: Submission) -> Iterator[Issue]:
 
 
 def check_indicators(sub: Submission) -> Iterator[Issue]:
-    """Per indicator, in the table's order: the wording, the count, the self-judgement."""
+    """Per indicator, in the table's order: the wording, the count, the self-judgement.
+
+    The common case (the wording as printed, a known judgement with its evidence) builds no
+    cell and no parameters: this runs for some twenty indicators of each of 10,000 dossiers."""
     entries: LevelEntries | None = sub.entries
     layout: LevelLayout = sub.layout
     raw, rubric = sub.raw, sub.ctx.rubric
     if entries is None or not raw.rubric_matches:
         return
+    values = raw.values
     kind = rubric.unit_kind(entries.kind) if entries.kind else None
     level = entries.level_asked
+    wanted = frozenset(layout.tier.level_indicators[level]) if kind is not None and level is not None else frozenset()
+    grades = {g.id: g.rank for g in rubric.grades}
+    known_grades = {YES, NO, *grades}
     for r in layout.indicator_rows:
         ind = r.indicator
         entry = entries.indicators[ind.id]
-        label = " ".join(as_text(raw.values.get(f"ind.{ind.id}.label")).split())
+        label = values.get(f"ind.{ind.id}.label")
+        if label != ind.label:
+            label = " ".join(as_text(label).split())
         if label != ind.label:
             cell = r.cell(COL_TEXT)
             yield make_issue("label-changed", raw.rel, cell.sheet, cell.a1, tieu_chi=ind.code,
                              gia_tri=(label or "(trống)")[:80])
-        if kind is None or level is None or not ind.applies(kind, level) or \
-                ind.id not in layout.tier.level_indicators[level]:
+        if ind.id not in wanted or not ind.applies(kind, level):
             continue  # the kind or level is unknown (said above), or the indicator is not the unit's
-        self_cell, count_cell = r.cell(COL_SELF), r.cell(COL_COUNT)
-        where = (raw.rel, self_cell.sheet, self_cell.a1)
         common = {"tieu_chi": ind.code, "dieu": ind.article}
         if ind.type == IndicatorType.PERCENT:
-            typed = raw.values.get(f"ind.{ind.id}.count")
+            typed = values.get(f"ind.{ind.id}.count")
             denominator = entries.learners if ind.counts_learners(kind) else entries.members
-            if as_text(typed) == "":
-                yield make_issue("count-missing", raw.rel, count_cell.sheet, count_cell.a1, **common)
-            elif entry.count is None:
-                yield make_issue("count-invalid", raw.rel, count_cell.sheet, count_cell.a1, **common,
-                                 gia_tri=as_text(typed))
-            elif denominator and entry.count > denominator:
-                yield make_issue("count-above-total", raw.rel, count_cell.sheet, count_cell.a1, **common,
-                                 gia_tri=entry.count, tong=denominator)
-        if entry.judged == "":
-            yield make_issue("judgement-missing", *where, **common)
+            if entry.count is None or (denominator and entry.count > denominator):
+                count_cell = r.cell(COL_COUNT)
+                if as_text(typed) == "":
+                    yield make_issue("count-missing", raw.rel, count_cell.sheet, count_cell.a1, **common)
+                elif entry.count is None:
+                    yield make_issue("count-invalid", raw.rel, count_cell.sheet, count_cell.a1, **common,
+                                     gia_tri=as_text(typed))
+                else:
+                    yield make_issue("count-above-total", raw.rel, count_cell.sheet, count_cell.a1, **common,
+                                     gia_tri=entry.count, tong=denominator)
+        judged = entry.judged
+        grade = ind.type == IndicatorType.GRADE
+        if judged == "" or (grade and judged in (YES, NO)) or judged not in (known_grades if grade else (YES, NO)):
+            self_cell = r.cell(COL_SELF)
+            where = (raw.rel, self_cell.sheet, self_cell.a1)
+            if judged == "":
+                yield make_issue("judgement-missing", *where, **common)
+            else:
+                yield make_issue("judgement-unknown", *where, **common, gia_tri=as_text(values.get(
+                    f"ind.{ind.id}.self")), lua_chon=_choices(ind.type, rubric))
             continue
-        known = {YES, NO, *(g.id for g in rubric.grades)} if ind.type == IndicatorType.GRADE else {YES, NO}
-        if (ind.type == IndicatorType.GRADE and entry.judged in (YES, NO)) or entry.judged not in known:
-            yield make_issue("judgement-unknown", *where, **common, gia_tri=as_text(raw.values.get(
-                f"ind.{ind.id}.self")), lua_chon=_choices(ind.type, rubric))
-            continue
-        grades = {g.id: g.rank for g in rubric.grades}
-        claims = entry.judged == YES or (ind.type == IndicatorType.GRADE and grades.get(entry.judged, 0) > 0)
+        claims = judged == YES or (grade and grades.get(judged, 0) > 0)
         if claims and not entry.evidence.strip():
             cell = r.cell(COL_SELF + 1)
             yield make_issue("judged-without-evidence", raw.rel, cell.sheet, cell.a1, **common)
             continue
-        if ind.type == IndicatorType.PERCENT and entry.judged == YES and entry.count is not None \
+        if ind.type == IndicatorType.PERCENT and judged == YES and entry.count is not None \
                 and not indicator_met(ind, level, entry, entries, kind, rubric):
             denominator = entries.learners if ind.counts_learners(kind) else entries.members
             if denominator and entry.count <= denominator:
                 share = format_number(math.floor(1000 * entry.count / denominator) / 10)  # 89,99 % is not 90
-                yield make_issue("judged-above-figures", *where, **common, ty_le=share,
-                                 nguong=ind.threshold(level, kind), muc_do=level)
+                self_cell = r.cell(COL_SELF)
+                yield make_issue("judged-above-figures", raw.rel, self_cell.sheet, self_cell.a1, **common,
+                                 ty_le=share, nguong=ind.threshold(level, kind), muc_do=level)
 
 
 def check_eligibility(sub: Submission) -> Iterator[Issue]:

@@ -288,10 +288,18 @@ def _read_levels(workbook: CalamineWorkbook, base: dict[str, Any], meta: dict[st
     values = _identity_and_narrative(sheets, layout.identity, layout.narrative)
     readable = SHEET_SELF in sheets.names
     if readable:
+        rows = sheets.rows(SHEET_SELF)
+        width = max(COL_TEXT, COL_SELF, COL_COUNT, COL_LEVEL_EVIDENCE) + 1
         for r in layout.indicator_rows:
-            for key, col in (("label", COL_TEXT), ("self", COL_SELF), ("count", COL_COUNT),
-                             ("evid", COL_LEVEL_EVIDENCE)):
-                values[f"ind.{r.indicator.id}.{key}"] = sheets.value(SHEET_SELF, r.row, col)
+            # the row once, padded to the columns read (a short or missing row reads as blanks)
+            row = rows[r.row] if r.row < len(rows) else []
+            if len(row) < width:
+                row = [*row, *[""] * (width - len(row))]
+            ind = r.indicator.id
+            values[f"ind.{ind}.label"] = row[COL_TEXT]
+            values[f"ind.{ind}.self"] = row[COL_SELF]
+            values[f"ind.{ind}.count"] = row[COL_COUNT]
+            values[f"ind.{ind}.evid"] = row[COL_LEVEL_EVIDENCE]
     return RawSubmission(**base, template=True, meta=meta, values=values,
                          format_known=SHEET_IDENTITY in sheets.names or SHEET_REPORT in sheets.names,
                          rubric_matches=readable)

@@ -1,0 +1,44 @@
+"""The checks on a file's bytes before any parser sees them (processor.intake.guards)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from processor.intake.guards import check_bytes
+from processor.model.batch import Limits
+
+_PROLOG = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_DTD = b'<!DOCTYPE worksheet [<!ENTITY a "ha">]>'
+
+
+def _workbook_with_sheet(sheet: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", _PROLOG + b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buf.getvalue()
+
+
+def _sheet_with_doctype_at(offset: int) -> bytes:
+    """A sheet whose DOCTYPE's "<" is at byte `offset`, after a comment that pads the prolog."""
+    pad = offset - len(_PROLOG) - len(b"<!---->")
+    sheet = _PROLOG + b"<!--" + b"x" * pad + b"-->" + _DTD + b"<worksheet>&a;</worksheet>"
+    assert sheet.index(b"<!DOCTYPE") == offset
+    return sheet
+
+
+# The guard inflates a part's head in steps (160 bytes, 1,024, then the limit): a DOCTYPE that
+# starts on the last byte of a step, or just after it, is still seen.
+@pytest.mark.parametrize("offset", [100, 158, 159, 160, 161, 1022, 1023, 1024, 1025, 5000])
+def test_a_doctype_anywhere_in_the_prolog_is_refused(offset):
+    issue = check_bytes("a.xlsx", _workbook_with_sheet(_sheet_with_doctype_at(offset)), Limits())
+    assert issue is not None and issue.code == "xml-entity"
+
+
+@pytest.mark.parametrize("offset", [100, 159, 1023, 5000])
+def test_a_prolog_with_a_comment_and_no_doctype_passes(offset):
+    sheet = _sheet_with_doctype_at(offset).replace(_DTD, b"").replace(b"&a;", b"")
+    assert check_bytes("a.xlsx", _workbook_with_sheet(sheet), Limits()) is None
