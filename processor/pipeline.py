@@ -75,7 +75,7 @@ def run_batch(options: BatchOptions, progress: Callable[[int, int], None] | None
     ctx = CheckContext(rubric=options.rubric, year=options.year, deadline=options.deadline, limits=options.limits,
                        today=options.today, tier=options.tier)
     to_read = [f for f in found if f.skip_reason is None]
-    with collector_paused():  # the records live to the end of the run (processor/system/collector.py)
+    with collector_paused(freeze=True):  # the records live to the end of the run (processor/system/collector.py)
         read = read_files(to_read, step, ctx, options, progress)
     results = read.results
     timings["read_validate"] = time.perf_counter() - clock

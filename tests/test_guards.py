@@ -42,3 +42,24 @@ def test_a_doctype_anywhere_in_the_prolog_is_refused(offset):
 def test_a_prolog_with_a_comment_and_no_doctype_passes(offset):
     sheet = _sheet_with_doctype_at(offset).replace(_DTD, b"").replace(b"&a;", b"")
     assert check_bytes("a.xlsx", _workbook_with_sheet(sheet), Limits()) is None
+
+
+def test_a_file_that_grows_after_its_size_was_taken_is_read_whole(tmp_path, monkeypatch):
+    """The file is read by its size, then on to the limit if it turns out longer: a file still
+    being written while the batch looks at it is not cut at the size it had a moment before."""
+    import os
+
+    from processor.intake import read
+
+    path = tmp_path / "a.xlsx"
+    data = bytes(range(256)) * 40
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    def smaller(fd):
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, *info[1:6], 100, *info[7:]))
+
+    monkeypatch.setattr(read.os, "fstat", smaller)
+    assert read._read_regular_file(str(path), 1_000_000) == data
+    assert read._read_regular_file(str(path), 5000) == data[:5000]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from processor.model.layout import Layout
@@ -22,6 +23,7 @@ from processor.model.records import IndicatorEntry, LevelEntries, RawSubmission
 from processor.text.dates import format_vn_date, parse_vn_date
 from processor.text.normalise import clean_text, nfc
 from processor.text.numbers import number_from_text
+from processor.text.wording import wording
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -123,14 +125,13 @@ def parse_cell_date(value: Any) -> date | None:
 YES, NO = "dat", "khong_dat"
 _THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
 _YES_TEXT, _NO_TEXT = "đạt", "không đạt"
-_AS_CHOSEN = {"Đạt": YES, "Không đạt": NO}  # the list's two choices, as a cell holds them when picked
 
 
 def judged_key(value: Any, rubric: LevelRubric) -> str:
     """A self-judgement cell as a key: "dat", "khong_dat", a grade id, or the text as typed
     (lower case) when it is none of those; "" when blank."""
-    if type(value) is str and value in _AS_CHOSEN:  # most cells: spared the clean-up below
-        return _AS_CHOSEN[value]
+    if type(value) is str and (picked := _as_picked().get(value)) is not None:  # most cells: no clean-up
+        return picked
     text = " ".join(as_text(value).split()).casefold()
     if not text:
         return ""
@@ -142,6 +143,20 @@ def judged_key(value: Any, rubric: LevelRubric) -> str:
         if text in (grade.label.casefold(), grade.id):
             return grade.id
     return text
+
+
+@cache
+def _as_picked() -> dict[str, str]:
+    """The template list's two choices as a cell holds them once picked, with their keys (the
+    ones the long way gives them: a choice that is not "đạt"/"không đạt" there is left out)."""
+    said = wording("template_levels")["self"]
+    keys = {_YES_TEXT: YES, _NO_TEXT: NO}
+    found = {}
+    for text in (str(said["met"]), str(said["not_met"])):
+        key = keys.get(" ".join(as_text(text).split()).casefold())
+        if key is not None:
+            found[text] = key
+    return found
 
 
 def level_of(value: Any, rubric: LevelRubric) -> int | None:

@@ -122,9 +122,16 @@ def _read_regular_file(path: str, limit: int) -> bytes | None:
         os.close(fd)
         raise
     with fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
             return None
-        return fh.read(limit)
+        # Asked for its size (and a byte more), not for the limit: a read of `limit` bytes
+        # first allocates that much, which costs a re-run more than hashing the file. A file
+        # that grew meanwhile is read on, up to the limit, as before.
+        data = fh.read(min(limit, info.st_size + 1))
+        if len(data) > info.st_size and len(data) < limit:
+            data += fh.read(limit - len(data))
+        return data
 
 
 def _with_empty_score_cells_explained(raw: RawSubmission, data: bytes, rubric: AnyRubric) -> RawSubmission:
