@@ -173,7 +173,8 @@ def _json_row(data) -> bytes:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("corrupt", ["garbage", "pickle", "not zlib json", "wrong format tag", "wrong types",
-                                     "text instead of blob", "bomb", "trailing bytes", "bad date"])
+                                     "text instead of blob", "bomb", "trailing bytes", "bad date",
+                                     "a number among the evidence texts"])
 def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, corrupt):
     db = tmp_path / "dvht.sqlite"
     cold = run(options(inbox, tmp_path / "a", db))
@@ -199,6 +200,9 @@ def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, 
         elif corrupt == "bad date":
             data[4] = "2026-13-45"
             value = _json_row(data)
+        elif corrupt == "a number among the evidence texts":
+            data[6] = {**data[6], "1a": 7.5}
+            value = _json_row(data)
         else:
             value = record + b"trailing"
         con.execute("UPDATE parsed_files SET record = ? WHERE sha256 = ?", (value, broken.sha256))
@@ -209,6 +213,17 @@ def test_a_corrupt_cache_row_is_a_miss_and_the_result_is_right(inbox, tmp_path, 
     assert warm.notes == ()
     again = run(options(inbox, tmp_path / "c", db), step=exploding)  # the row was stored again
     assert again.reused == 4 and again.resolution.files == cold.resolution.files
+
+
+@pytest.mark.parametrize("field, value", [("identity", {1: "Trường A"}), ("evidence", {"1a": 7.5}),
+                                          ("scores", {"1a": "7,5"}), ("narrative", {("a", "b"): "x"})])
+def test_a_record_that_json_would_not_give_back_as_it_was_is_not_kept(field, value):
+    """JSON gives every key back as text: a record with any other key, or a value of another
+    type than its field's, is not stored (a re-run decoding it would not get it back)."""
+    record = FileResult(rel="a.xlsx", size=10, sha256="ab" * 32, mtime=0.0, identity={"ten_don_vi": "Trường A"},
+                        scores={"1a": 7.5}, evidence={"1a": "Quyết định"}, narrative={"ket_qua": "Tốt"})
+    assert parsed.encode_record(record) is not None
+    assert parsed.encode_record(replace(record, **{field: value})) is None
 
 
 def test_a_record_is_reused_another_day_only_when_the_day_changes_nothing(make_submission, tmp_path):

@@ -132,7 +132,7 @@ def inflate_record(packed: object) -> str | None:
 def record_from_text(text: str, rel: str, mtime: float) -> FileResult | None:
     """The record of a row's JSON text (inflate_record), or None, as decode_record."""
     try:
-        return _from_data(json.loads(text), rel, mtime)
+        return _from_data(json.loads(text), rel, mtime, keys_are_text=True)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError):
         return None
 
@@ -144,18 +144,20 @@ _SCORE = {float, int, type(None)}
 _OPT_INT = {int, type(None)}
 
 
-def _from_data(data: Any, rel: str, mtime: float) -> FileResult | None:
+def _from_data(data: Any, rel: str, mtime: float, keys_are_text: bool = False) -> FileResult | None:
     """The record from its decoded rows, checking every value's exact type on the way
-    (TypeError, KeyError or ValueError when one is not what a record holds)."""
+    (TypeError, KeyError or ValueError when one is not what a record holds). keys_are_text:
+    the rows come from JSON, whose object keys are always text (a re-run decodes 10,000)."""
     if type(data) is not list or len(data) != 11 or data[0] != FORMAT:
         return None
     _, size, sha256, identity, report_date, scores, evidence, narrative, issues, identifiable, levels = data
     if type(size) is not int or type(sha256) is not str or type(identifiable) is not bool:
         raise TypeError("not a record")
-    _strings(identity)
-    _strings(evidence)
-    _strings(narrative)
-    _mapping(scores, _SCORE)
+    keys = not keys_are_text
+    _mapping(identity, _STR, keys)
+    _mapping(evidence, _STR, keys)
+    _mapping(narrative, _STR, keys)
+    _mapping(scores, _SCORE, keys)
     found = []
     for code, severity, sheet, cell, message, params in _list(issues):
         # plain type tests, not sets of types: a re-run decodes ~40 findings per file
@@ -209,13 +211,10 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
     return value
 
 
-def _mapping(value: Any, types: set[type]) -> None:
-    if type(value) is not dict or not set(map(type, value)) <= _STR or not set(map(type, value.values())) <= types:
+def _mapping(value: Any, types: set[type], keys: bool = True) -> None:
+    if type(value) is not dict or (keys and not set(map(type, value)) <= _STR) or \
+            not set(map(type, value.values())) <= types:
         raise TypeError("not a mapping of the expected types")
-
-
-def _strings(value: Any) -> None:
-    _mapping(value, _STR)
 
 
 # ---- the table ---------------------------------------------------------------------------------
