@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench docs-image docs-decision-image docs-workbook-image docs-screenshots clean
+.PHONY: demo test lint bench bench-instructions docs-image docs-decision-image docs-workbook-image docs-screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên")'
@@ -31,6 +31,11 @@ test: $(VENV)/.dev
 # Speed and scale (not part of the tests): generates 10,000 workbooks once into bench/cache/.
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
+
+# Instructions a file, counted by valgrind (apt-get install valgrind), on the corpus `make bench` made:
+# ours/floor without the machine's noise.
+bench-instructions: $(VENV)/.runtime
+	$(BIN)/python -m bench.instructions
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

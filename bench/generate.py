@@ -142,13 +142,14 @@ def _write(args: tuple[int, str, str]) -> None:
     write_template(path, request)
 
 
-def _cache(cache: Path, rubric_id: str) -> Path:
+def cache_folder(cache: Path, rubric_id: str) -> Path:
+    """The folder of one rubric's corpus in the cache (its files, the subsets, the rosters)."""
     return cache / (LEVELS_FORMAT if rubric_id == TT24 else FORMAT)
 
 
 def ensure_files(cache: Path, n: int, workers: int, rubric_id: str = TT22) -> Path:
     """cache/<format>/files holds files 0..n-1 of that rubric (generated once); returns that folder."""
-    folder = _cache(cache, rubric_id) / "files"
+    folder = cache_folder(cache, rubric_id) / "files"
     folder.mkdir(parents=True, exist_ok=True)
     existing = sum(1 for _ in folder.rglob("*.xlsx"))
     if existing < n:
@@ -160,8 +161,8 @@ def ensure_files(cache: Path, n: int, workers: int, rubric_id: str = TT22) -> Pa
 
 def subset(cache: Path, files: Path, n: int, rubric_id: str = TT22) -> tuple[Path, Path]:
     """A folder of the first n files (hard links, so nothing is copied) and its roster."""
-    folder = _cache(cache, rubric_id) / f"n{n}"
-    roster = _cache(cache, rubric_id) / f"roster_{n}.csv"
+    folder = cache_folder(cache, rubric_id) / f"n{n}"
+    roster = cache_folder(cache, rubric_id) / f"roster_{n}.csv"
     if not folder.exists():
         tmp = folder.with_name(folder.name + ".tmp")
         for i in range(n):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -22,6 +23,15 @@ from processor.model.settings import Settings, load_settings
 from processor.template.writer import TemplateRequest, write_template
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen() -> Iterator[None]:
+    """A batch freezes what is alive when it has read its files (processor/system/collector.py),
+    this test's fixtures too: give them back to the collector once the test is done, so that
+    their cycles are collected (and their warnings raised) as without the freeze."""
+    yield
+    gc.unfreeze()
 REFERENCE_2021 = REPO / "processor" / "demo" / "reference_2021.yaml"
 FIXED_TIME = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 # The test data is TT22 data of year 2025, a year the circular in force (TT24) governs: name the rubric.

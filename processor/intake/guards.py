@@ -148,7 +148,9 @@ def _head(data: memoryview, info: _Member, size: int) -> bytes:
 def _prolog_has_dtd(data: memoryview, info: _Member, limit: int) -> bool:
     """True when the part declares a DTD before its root element (or shows no root element
     within `limit` bytes, which only a crafted file does). Inflates only the first bytes."""
-    for size in (160, 1024, limit):  # a part's root element is within its first 100 bytes or so
+    # A part's root element is within its first 100 bytes or so. The last step takes one byte
+    # more than the limit: a "<" on the limit's last byte is seen with what follows it.
+    for size in (160, 1024, limit + 1):
         head = _head(data, info, size)
         root = _ROOT_START.search(head)
         if root:

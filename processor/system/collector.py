@@ -14,8 +14,14 @@ full collection later in the run. With `freeze`, what is alive at the block's en
 permanent generation (gc.freeze) instead: never walked again, still freed by reference
 counting when dropped (a re-read of 10,000 records six times in one process left the frozen
 count flat, and gc.unfreeze() + gc.collect() found no garbage), and not copied into the
-processes the outputs fork (a collection touches an object's header). The one cost: a
-reference cycle already unreachable at that moment is kept until the process ends.
+processes the outputs fork (a collection touches an object's header). The cost: the freeze
+takes everything alive at that moment, not only the records, so an object then alive (or
+already unreachable) that is or becomes part of a reference cycle is never collected until
+the process ends or gc.unfreeze() (its __del__ does not run meanwhile). The batch itself makes
+no such cycles (a hostile review found none on the cold, re-run and crashed-worker paths);
+the command line runs a season's batch or two and exits. A process that runs many batches
+and holds cyclic objects of its own (the tests: openpyxl workbooks of their fixtures) should
+unfreeze between them, as tests/conftest.py does after each test.
 """
 
 from __future__ import annotations
