@@ -67,3 +67,29 @@ def test_a_file_that_grows_after_its_size_was_taken_is_read_whole(tmp_path, monk
     monkeypatch.setattr(read.os, "fstat", smaller)
     assert read._read_regular_file(str(path), 1_000_000) == data
     assert read._read_regular_file(str(path), 5000) == data[:5000]
+
+
+@pytest.mark.parametrize("before", [b"<!-- <a --> ", b"<?pi <a?> ", b"<!-- a\n<b c='d'> -->"])
+def test_a_doctype_after_a_comment_or_instruction_holding_a_tag_is_refused(before):
+    """A "<" inside a comment or a processing instruction does not start the root element."""
+    sheet = _PROLOG + before + _DTD + b"<worksheet>&a;</worksheet>"
+    issue = check_bytes("a.xlsx", _workbook_with_sheet(sheet), Limits())
+    assert issue is not None and issue.code == "xml-entity"
+
+
+def test_a_comment_longer_than_the_limit_is_refused():
+    sheet = _PROLOG + b"<!-- <a " + b"x" * LIMIT + b" -->" + _DTD + b"<worksheet/>"
+    issue = check_bytes("a.xlsx", _workbook_with_sheet(sheet), Limits())
+    assert issue is not None and issue.code == "xml-entity"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_doctype_in_a_utf16_part_is_refused_and_a_sound_utf16_part_passes(encoding):
+    """Excel writes UTF-8; a crafted part in UTF-16 (with a byte-order mark or without) is looked at
+    as the parser would read it."""
+    text = '<?xml version="1.0" encoding="UTF-16"?>\n{}<worksheet>&a;</worksheet>'
+    bad = _workbook_with_sheet(text.format(_DTD.decode()).encode(encoding))
+    issue = check_bytes("a.xlsx", bad, Limits())
+    assert issue is not None and issue.code == "xml-entity"
+    sound = _workbook_with_sheet(text.format("").replace("&a;", "").encode(encoding))
+    assert check_bytes("a.xlsx", sound, Limits()) is None

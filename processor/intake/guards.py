@@ -19,8 +19,11 @@ from processor.model.batch import Limits
 from processor.model.issues import Issue, make_issue
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ROOT_START = re.compile(rb"<(?=[^?!])")  # a "<" with what follows it in view: not cut at the head's end
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# A UTF-8 byte-order mark, the XML declaration (no ">" can be inside it), spaces, then the root
+# element's "<" with the letter of its name after it: a part as Excel and LibreOffice write it, no
+# DTD possible (a UTF-16 part, "<" then a NUL, is not one).
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^>]*\?>)?[ \t\r\n]*<(?=[A-Za-z_:])")
 _UNPARSED = ("docProps/", "xl/theme/", "xl/printerSettings/")
 
 
@@ -151,12 +154,50 @@ def _prolog_has_dtd(data: memoryview, info: _Member, limit: int) -> bool:
     # A part's root element is within its first 100 bytes or so. The last step takes one byte
     # more than the limit: a "<" on the limit's last byte is seen with what follows it.
     for size in (160, 1024, limit + 1):
-        head = _head(data, info, size)
-        root = _ROOT_START.search(head)
-        if root:
-            return bool(_DTD.search(head[: root.start()]))
-        if len(head) < size:  # the whole part, and no element in it
+        raw = _head(data, info, size)
+        if _PLAIN_PROLOG.match(raw):
+            return False  # the common case at once: nothing but the XML declaration before the root
+        head = _as_utf8(raw)
+        root = _root_start(head)
+        if root is not None:
+            return bool(_DTD.search(head[:root]))
+        if len(raw) < size:  # the whole part, and no element in it
             return bool(_DTD.search(head))
     return True
 
 
+def _as_utf8(head: bytes) -> bytes:
+    """A UTF-16 head (a byte-order mark, or a NUL beside its first "<") as UTF-8, so that its
+    DOCTYPE shows; Excel and LibreOffice write UTF-8, a crafted part need not."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return head.decode("utf-16", errors="ignore").encode("utf-8")
+    if head[:2] == b"<\x00":
+        return head.decode("utf-16-le", errors="ignore").encode("utf-8")
+    if head[:2] == b"\x00<":
+        return head.decode("utf-16-be", errors="ignore").encode("utf-8")
+    return head
+
+
+def _root_start(head: bytes) -> int | None:
+    """Where the root element starts: the first "<" that opens neither a comment, a processing
+    instruction nor a declaration (a "<" inside a comment or an instruction is none); None when
+    the head ends before it, or in the middle of a comment or an instruction."""
+    pos = 0
+    while (lt := head.find(b"<", pos)) >= 0:
+        if head.startswith(b"<!--", lt):
+            end = head.find(b"-->", lt + 4)
+            if end < 0:
+                return None
+            pos = end + 3
+        elif head.startswith(b"<?", lt):
+            end = head.find(b"?>", lt + 2)
+            if end < 0:
+                return None
+            pos = end + 2
+        elif lt + 1 >= len(head):
+            return None  # cut right after the "<": what it opens is not in view
+        elif head[lt + 1] == 0x21:  # "<!": a declaration (DOCTYPE, ENTITY), part of the prolog
+            pos = lt + 2
+        else:
+            return lt
+    return None
