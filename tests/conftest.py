@@ -23,6 +23,10 @@ from processor.model.settings import Settings, load_settings
 from processor.template.writer import TemplateRequest, write_template
 
 REPO = Path(__file__).resolve().parent.parent
+REFERENCE_2021 = REPO / "processor" / "demo" / "reference_2021.yaml"
+FIXED_TIME = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+# The test data is TT22 data of year 2025, a year the circular in force (TT24) governs: name the rubric.
+TT22_2025 = ("--year", "2025", "--rubric", "tt22-2020")
 
 
 @pytest.fixture(autouse=True)
@@ -32,10 +36,6 @@ def _collector_unfrozen() -> Iterator[None]:
     their cycles are collected (and their warnings raised) as without the freeze."""
     yield
     gc.unfreeze()
-REFERENCE_2021 = REPO / "processor" / "demo" / "reference_2021.yaml"
-FIXED_TIME = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-# The test data is TT22 data of year 2025, a year the circular in force (TT24) governs: name the rubric.
-TT22_2025 = ("--year", "2025", "--rubric", "tt22-2020")
 
 
 @pytest.fixture(scope="session")

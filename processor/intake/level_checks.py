@@ -102,9 +102,10 @@ def check_indicators(sub: Submission) -> Iterator[Issue]:
         if ind.id not in wanted or not ind.applies(kind, level):
             continue  # the kind or level is unknown (said above), or the indicator is not the unit's
         common = {"tieu_chi": ind.code, "dieu": ind.article}
-        if ind.type == IndicatorType.PERCENT:
+        percent = ind.type == IndicatorType.PERCENT
+        denominator = (entries.learners if ind.counts_learners(kind) else entries.members) if percent else None
+        if percent:
             typed = values.get(f"ind.{ind.id}.count")
-            denominator = entries.learners if ind.counts_learners(kind) else entries.members
             if entry.count is None or (denominator and entry.count > denominator):
                 count_cell = r.cell(COL_COUNT)
                 if as_text(typed) == "":
@@ -131,9 +132,8 @@ def check_indicators(sub: Submission) -> Iterator[Issue]:
             cell = r.cell(COL_SELF + 1)
             yield make_issue("judged-without-evidence", raw.rel, cell.sheet, cell.a1, **common)
             continue
-        if ind.type == IndicatorType.PERCENT and judged == YES and entry.count is not None \
+        if percent and judged == YES and entry.count is not None \
                 and not indicator_met(ind, level, entry, entries, kind, rubric):
-            denominator = entries.learners if ind.counts_learners(kind) else entries.members
             if denominator and entry.count <= denominator:
                 share = format_number(math.floor(1000 * entry.count / denominator) / 10)  # 89,99 % is not 90
                 self_cell = r.cell(COL_SELF)

@@ -298,10 +298,7 @@ def _read_levels(workbook: CalamineWorkbook, base: dict[str, Any], meta: dict[st
         rows = sheets.rows(SHEET_SELF)
         width = max(COL_TEXT, COL_SELF, COL_COUNT, COL_LEVEL_EVIDENCE) + 1
         for r in layout.indicator_rows:
-            # the row once, padded to the columns read (a short or missing row reads as blanks)
-            row = rows[r.row] if r.row < len(rows) else []
-            if len(row) < width:
-                row = [*row, *[""] * (width - len(row))]
+            row = _row_padded(rows, r.row, width)  # the row once, not a lookup per cell
             ind = r.indicator.id
             values[f"ind.{ind}.label"] = row[COL_TEXT]
             values[f"ind.{ind}.self"] = row[COL_SELF]
@@ -356,15 +353,10 @@ def _read_meta(sheets: _Sheets) -> dict[str, str]:
 
 def _read_scores(sheets: _Sheets, layout: Layout) -> dict[str, Any]:
     rows = sheets.rows(SHEET_SCORES)
-    blank = [""] * (COL_EVIDENCE + 1)
-
-    def row_at(r: int) -> list[Any]:
-        row = rows[r] if r < len(rows) else blank
-        return row if len(row) > COL_EVIDENCE else [*row, *blank[len(row):]]
-
+    width = COL_EVIDENCE + 1
     values: dict[str, Any] = {}
     for crow in layout.criterion_rows:
-        cid, row = crow.criterion.id, row_at(crow.row)
+        cid, row = crow.criterion.id, _row_padded(rows, crow.row, width)
         values[f"tt.{cid}"] = row[COL_TT]
         values[f"label.{cid}"] = row[COL_LABEL]
         values[f"max.{cid}"] = row[COL_MAX]
@@ -373,5 +365,11 @@ def _read_scores(sheets: _Sheets, layout: Layout) -> dict[str, Any]:
             values[f"evid.{cid}"] = row[COL_EVIDENCE]
         else:
             values[f"sum.{cid}"] = row[COL_SCORE]
-    values["sum.total"] = row_at(layout.total_row)[COL_SCORE]
+    values["sum.total"] = _row_padded(rows, layout.total_row, width)[COL_SCORE]
     return values
+
+
+def _row_padded(rows: list[list[Any]], r: int, width: int) -> list[Any]:
+    """Row r with at least `width` cells: a short or missing row reads as blanks ("")."""
+    row = rows[r] if r < len(rows) else []
+    return row if len(row) >= width else [*row, *[""] * (width - len(row))]
