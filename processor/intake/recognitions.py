@@ -13,11 +13,11 @@ rubric (TT22, until 2023), which is history only. A decision for year Y is made 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from processor.intake.names import NameIndex
 from processor.intake.roster import _as_text, _cell, _read_csv
 from processor.model.errors import DvhtError, RecognitionFileError
 from processor.model.levels import LevelRubric
@@ -25,13 +25,7 @@ from processor.model.records import Unit
 from processor.model.register import Recognition, unit_key
 from processor.model.rubric import AnyRubric, Rubric
 from processor.text.dates import format_vn_date, parse_vn_date
-from processor.text.normalise import (
-    abbreviation_key,
-    closest_names,
-    exact_name_key,
-    loose_name_key,
-    match_key,
-)
+from processor.text.normalise import closest_names, loose_name_key, match_key
 from processor.text.wording import wording
 
 COLUMNS = {"code": "Mã đơn vị", "name": "Tên đơn vị", "year": "Năm", "level": "Mức độ", "klass": "Xếp loại",
@@ -40,7 +34,6 @@ COLUMNS = {"code": "Mã đơn vị", "name": "Tên đơn vị", "year": "Năm", 
 REQUIRED_GROUPS = (("code", "name"), ("year",), ("level", "klass"), ("decision",), ("date",))
 YEARS = (2000, 2100)
 SOURCE = "import"
-_NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key, loose_name_key)
 _LEVEL_LIKE = re.compile(r"^(muc do|muc)?\s*\d+$")
 _CIRCULAR = re.compile(r"Thông tư (?:số )?(\d+/\d{4})")
 _WHAT = "tệp quyết định công nhận"
@@ -150,12 +143,7 @@ class _RosterMatch:
 
     def __init__(self, roster: Sequence[Unit]) -> None:
         self.by_code = {u.code.casefold(): u for u in roster if u.code}
-        self.by_name: list[dict[str, list[Unit]]] = []
-        for key_of in _NAME_KEYS:
-            index: dict[str, list[Unit]] = defaultdict(list)
-            for unit in roster:
-                index[key_of(unit.name)].append(unit)
-            self.by_name.append(dict(index))
+        self.by_name = NameIndex(roster)
 
     def find(self, code: str, name: str, problems: list[str]) -> Unit | None:
         if code:
@@ -163,7 +151,7 @@ class _RosterMatch:
             if unit is None:
                 problems.append(f"mã đơn vị '{code}' không có trong danh sách đơn vị")
             return unit
-        for key_of, index in zip(_NAME_KEYS, self.by_name, strict=True):
+        for key_of, index in self.by_name.levels():
             units = index.get(key_of(name), [])
             if len(units) > 1:
                 problems.append(f"tên đơn vị '{name}' khớp với {len(units)} đơn vị trong danh sách "
@@ -171,7 +159,7 @@ class _RosterMatch:
                 return None
             if units:
                 return units[0]
-        loose = self.by_name[-1]
+        loose = self.by_name.level(-1)
         near = closest_names(loose_name_key(name), list(loose))
         hint = f"tên gần giống: {_listing([u for k in near for u in loose[k]])}" if near \
             else wording("report")["no_suggestion"]

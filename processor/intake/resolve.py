@@ -13,28 +13,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
+from processor.intake.names import NAME_KEYS, NameIndex
 from processor.model.council import CouncilEntries, council_key, file_code
 from processor.model.issues import Issue, make_issue
 from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.records import OWN_OUTPUT, FileResult, Resolution, Unit, UnitResult, usable_report_date
 from processor.model.statuses import Choice, Outcome, Status
-from processor.text.normalise import (
-    abbreviation_key,
-    closest_names,
-    display_path,
-    exact_name_key,
-    loose_name_key,
-    match_key,
-)
+from processor.text.normalise import closest_names, display_path, exact_name_key, loose_name_key, match_key
 from processor.text.wording import wording
-
-_NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key, loose_name_key)
-
 
 
 def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelLayout,
@@ -42,7 +32,7 @@ def resolve(files: list[FileResult], roster: list[Unit], layout: Layout | LevelL
     """senders: rel path -> the address that mailed the file (collect), to match a file
     without a code whose name fits no roster unit."""
     by_code = {u.code.casefold(): u for u in roster}
-    by_name = _name_index(roster)
+    by_name = NameIndex(roster)
     by_email = _email_index(roster)
     senders = senders or {}
     attributed: dict[str, list[FileResult]] = defaultdict(list)
@@ -134,18 +124,7 @@ def _rule(winner: FileResult, loser: FileResult) -> str:
     return Choice.BY_FILE_TIME if win[1] != lose[1] else Choice.BY_FILE_NAME
 
 
-def _name_index(roster: list[Unit]) -> list[dict[str, list[Unit]]]:
-    """Per name key, strictest first: key -> the roster units whose name has it."""
-    index: list[dict[str, list[Unit]]] = []
-    for key_of in _NAME_KEYS:
-        by_key: dict[str, list[Unit]] = defaultdict(list)
-        for unit in roster:
-            by_key[key_of(unit.name)].append(unit)
-        index.append(dict(by_key))
-    return index
-
-
-def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str, list[Unit]]],
+def _match(result: FileResult, by_code: dict[str, Unit], by_name: NameIndex,
            roster: list[Unit], layout: Layout) -> tuple[Unit | None, list[Issue]]:
     code_cell = layout.identity["ma_don_vi"]
     name_cell = layout.identity["ten_don_vi"]
@@ -154,7 +133,7 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
     unit = by_code.get(result.code.casefold()) if result.code else None
     if unit is not None:
         if result.name and result.name != unit.name:
-            same = any(key_of(result.name) == key_of(unit.name) for key_of in _NAME_KEYS)
+            same = any(key_of(result.name) == key_of(unit.name) for key_of in NAME_KEYS)
             kind = "name-normalised-match" if same else "name-differs"
             issues.append(make_issue(kind, *where, gia_tri=result.name, mong_doi=unit.name, ma=unit.code))
         return unit, issues
@@ -163,7 +142,7 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
                                  gia_tri=result.code))
     if not result.name or not roster:
         return None, issues
-    for key_of, index in zip(_NAME_KEYS, by_name, strict=True):
+    for key_of, index in by_name.levels():
         found = index.get(key_of(result.name), [])
         if len(found) > 1:
             issues.append(make_issue("name-ambiguous", *where, gia_tri=result.name, so=len(found),
@@ -174,7 +153,7 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: list[dict[str,
                 issues.append(make_issue("name-normalised-match", *where, gia_tri=result.name,
                                          mong_doi=found[0].name))
             return found[0], issues
-    loose = by_name[-1]
+    loose = by_name.level(-1)
     near = closest_names(loose_name_key(result.name), list(loose))
     if near or not result.code:  # a coded file already has its code-not-in-roster warning
         suggestions = _listing([u for key in near for u in loose[key]]) if near else wording("report")["no_suggestion"]

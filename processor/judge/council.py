@@ -18,7 +18,7 @@ from dataclasses import replace
 import pandas as pd
 
 from processor.judge.levels import judge
-from processor.judge.score import CLASS, TOTAL, score_units
+from processor.judge.score import CLASS, TOTAL, rows_by_position, score_units
 from processor.model.council import (
     Conclusion,
     CouncilEntries,
@@ -309,7 +309,7 @@ def _points(units: list[UnitResult], rubric: Rubric, entries: CouncilEntries, st
     # very units); rows as dicts once, not a pandas lookup per unit (10,000 units).
     verified = score_units(verified_units, rubric) if any(applied.values()) else self_scores
     own_classes = [str(c) for c in self_scores[CLASS].tolist()]
-    verified_rows = verified.to_dict("index")
+    verified_rows = rows_by_position(verified)
 
     def label(rank: int | None) -> str:
         return next((c for c, r in ranks.items() if r == rank), texts["not_recommended"])

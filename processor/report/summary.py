@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
-from processor.judge.score import CLASS, TOTAL
+from processor.judge.score import CLASS, TOTAL, rows_by_position
 from processor.model.batch import BatchResult
 from processor.model.council import Finality, FinalResult, ReviewState, council_key, file_code
 from processor.model.council_layout import class_ranks
@@ -176,7 +176,7 @@ def summarise(result: BatchResult) -> Summary:
     table = result.scores
     criterion_ids = [c.id for c in rubric.walk()]
     units: list[UnitRow] = []
-    rows = table.to_dict("index")  # once: a Series per unit (.loc) cost a second at 10,000 units
+    rows = rows_by_position(table)  # once: a Series per unit (.loc) cost a second at 10,000 units
     for i, u in enumerate(result.resolution.units):
         sub = u.submission
         row = rows[i]
