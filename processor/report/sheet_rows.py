@@ -119,12 +119,18 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
     text_attr = [_style_attr(text) for text, _ in splice.styles]
     number_attr = [_style_attr(number) for _, number in splice.styles]
     blank_attr = [_style_attr(fmt) if fmt is not None else None for fmt in splice.blanks] or [None] * len(letters)
+    # per column, the last text and its cell after the reference: a unit's code and name repeat
+    # on each of its 17 evidence rows, a file's path on each of its issues
+    last_text: list[str | None] = [None] * len(letters)
+    last_tail = [""] * len(letters)
     for r, (height, values) in enumerate(splice.rows, splice.first_row + 1):
         cells = []
         for c, value in enumerate(values):
             kind = type(value)
             if kind is str and value:
-                cells.append(_text_cell(f"{letters[c]}{r}", text_attr[c], value))
+                if value != last_text[c]:
+                    last_text[c], last_tail[c] = value, _text_tail(text_attr[c], value)
+                cells.append(f'<c r="{letters[c]}{r}"{last_tail[c]}')
                 continue
             if (kind is float or kind is int) and (number := _number_cell(f"{letters[c]}{r}", number_attr[c], value)):
                 cells.append(number)
@@ -148,11 +154,16 @@ def row_parts(splice: RowSplice) -> Iterator[str]:
 
 def _text_cell(ref: str, attr: str, value: str) -> str:
     """A non-empty text as an inline string, cut at Excel's limit."""
+    return f'<c r="{ref}"{_text_tail(attr, value)}'
+
+
+def _text_tail(attr: str, value: str) -> str:
+    """_text_cell after its reference: the same for the same text in the same column."""
     if len(value) > EXCEL_MAX_TEXT:
         value = value[: EXCEL_MAX_TEXT - 1] + "…"
     # xml:space as xlsxwriter decides it (its r"^\s|\s$"; \s is str.isspace)
     space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-    return f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+    return f'{attr} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
 
 
 def _number_cell(ref: str, attr: str, value: int | float) -> str:
