@@ -410,6 +410,7 @@ def _write(path: Path, result: BatchResult, layout: CouncilLayout, units: list[R
 
 
 VALIDATION_RANGES = 400  # ranges per data validation: its sqref stays a few kilobytes
+_PLAIN_TYPES = frozenset({str, int, float, type(None)})  # a row's values as they are spliced
 
 
 def _runs(cells: list[tuple[int, int]]) -> list[str]:
@@ -469,15 +470,12 @@ def _sheet(wb: xlsxwriter.Workbook, writer: _Writer, sheet: Sheet, rows: list[Ro
             cells.append((HEADER_ROW + 1 + n, col))
 
     def values() -> Iterator[tuple[float | None, list[Any]]]:
+        blank = [""] * len(keys)
         for row in rows:
-            out = []
-            for key in keys:
-                value = row.get(key, "")
-                if isinstance(value, bool):
-                    value = str(value)
-                elif value is not None and not isinstance(value, int | float | str):
-                    value = str(value)
-                out.append(value)
+            out = list(map(row.get, keys, blank))
+            if not _PLAIN_TYPES.issuperset(map(type, out)):  # rare: a flag or a date, written as text
+                out = [str(v) if isinstance(v, bool) or not (v is None or isinstance(v, int | float | str)) else v
+                       for v in out]
             texts_ = [(t, w) for c, w in wrapped if isinstance(t := out[c], str) and wraps(t, w)]
             height = row_height(texts_) if texts_ else None
             yield (height * 12 / 11 if height else None), out

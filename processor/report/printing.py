@@ -74,16 +74,17 @@ def lines(text: str, width: float) -> int:
     criterion's wording once per unit, 170,000 times at 10,000 units."""
     room = _room(width)
     # In fifths of a letter every size is a whole number (a capital counts 1.4): bounds on
-    # them settle most texts without a look at each word, exactly unless the room itself is
-    # within a hair of a whole number of fifths (the word-by-word sums' rounding could then
-    # decide a tie).
+    # them settle a text of one or two lines without a look at each word, exactly unless the
+    # room itself is within a hair of a whole number of fifths (the word-by-word sums'
+    # rounding could then decide a tie). Longer texts are counted word by word at once (the
+    # bounds would seldom settle them).
     fifths = room * _FIFTHS
-    exact = abs(fifths - round(fifths)) > 1e-6
+    bounded = abs(fifths - round(fifths)) > 1e-6
     n = 0
     for part in text.split("\n"):
         n += 1
         if len(part) > room:
-            breaks = _bounded_breaks(part, fifths) if exact else None
+            breaks = _bounded_breaks(part, fifths) if bounded and len(part) <= 2 * room else None
             n += _counted_breaks(part, room) if breaks is None else breaks
     return n
 
