@@ -452,6 +452,32 @@ def test_a_process_that_fails_while_sharing_the_outputs_costs_time_not_a_file(se
     assert sorted(p.name for p in published.index.parent.iterdir()) == pages
 
 
+def test_a_child_that_fails_on_the_index_page_leaves_the_pages_whole_and_quiet(season, monkeypatch, capfd):
+    """The forked process renders the index page before it takes pages: when that fails, this
+    process writes the index and the pages again, the mark lists every page, and the child
+    leaves without a traceback on the console."""
+    import processor.report.publish as publish
+    from processor.report.publish import HTML_MARK
+
+    _, published, _ = season.run()
+    sound = sorted(p.name for p in published.index.parent.iterdir())
+    parent, real = os.getpid(), publish.render_index
+
+    def failing_in_the_child(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args)
+
+    monkeypatch.setattr(publish, "render_index", failing_in_the_child)
+    capfd.readouterr()
+    _, published, _ = season.run()
+    folder = published.index.parent
+    assert sorted(p.name for p in folder.iterdir()) == sound
+    listed = (folder / HTML_MARK).read_text(encoding="utf-8").splitlines()[1:]
+    assert sorted(listed) == sorted(n for n in sound if n != HTML_MARK)
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_a_folder_inside_van_ban_stops_the_run_before_anything_is_replaced(season):
     from processor.model.errors import OutputError
 

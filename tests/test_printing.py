@@ -7,12 +7,30 @@ import random
 
 import pytest
 
-from processor.report.printing import LINE_HEIGHT, _counted_breaks, _room, lines, row_height
+from processor.report.printing import LINE_HEIGHT, lines, row_height
 
 
 def _word_by_word(text: str, width: float) -> int:
-    room = _room(width)
-    return sum(1 + (_counted_breaks(part, room) if len(part) > room else 0) for part in text.split("\n"))
+    """The wrapping rule written out on its own, letter sizes and all (as printing.lines had it
+    before the bounds): the reference the bounds must agree with."""
+    room = max(1.0, width * 1.12 - 0.5)
+    n = 0
+    for part in text.split("\n"):
+        n += 1
+        if len(part) <= room:
+            continue
+        used = 0.0
+        for word in part.split():
+            size = len(word) + sum(map(str.isupper, word)) * 0.4
+            if used and used + 1 + size > room:
+                n += 1
+                used = 0.0
+            if size > room:
+                extra = int(size // room)
+                n += extra
+                size -= extra * room
+            used += (1 if used else 0) + size
+    return n
 
 
 @pytest.mark.parametrize(("text", "width", "expected"), [
@@ -39,7 +57,9 @@ def test_lines_is_word_by_word_wrapping_for_any_text_and_width():
                        for _ in range(rng.randint(0, 300)))
         if rng.random() < 0.1:
             text = "X" * rng.randint(1, 150) + " " + text
-        width = rng.choice([*widths, rng.uniform(0.1, 120)])
+        # a room within a hair of a whole number of fifths takes the word-by-word way
+        near = (rng.randint(5, 600) / 5 + 0.5 + rng.choice([0, 1e-9, -1e-9, 1e-7, 2e-6])) / 1.12
+        width = rng.choice([*widths, rng.uniform(0.1, 120), near])
         assert lines.__wrapped__(text, width) == _word_by_word(text, width), (text, width)
 
 
@@ -49,6 +69,11 @@ def test_lines_at_the_edge_of_one_break():
     for n in range(15, 50):
         for text in ("a" * n, "a " * (n // 2), "Ab " * (n // 3), "ab cd " * (n // 6) + "EFGH"):
             assert lines.__wrapped__(text, width) == _word_by_word(text, width), (text, width)
+
+
+def test_lines_of_an_unbounded_column():
+    assert lines.__wrapped__("một hai ba", float("inf")) == 1
+    assert lines.__wrapped__("một\nhai", 1e308) == 2
 
 
 def test_row_height_fits_the_tallest_cell():

@@ -33,6 +33,6 @@ class NameIndex:
         return self._made[depth]
 
     def levels(self) -> Iterator[tuple[Callable[[str], str], dict[str, list[Unit]]]]:
-        """(key, index) strictest first, each made only when the looser is asked for."""
+        """(key, index) strictest first, each index made only when the loop reaches it."""
         for depth, key_of in enumerate(NAME_KEYS):
             yield key_of, self.level(depth)

@@ -15,6 +15,7 @@ always fits; a row is never given less than the default height.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -73,13 +74,13 @@ def lines(text: str, width: float) -> int:
     are wider), so that the text always fits. Cached: the council workbook asks for each
     criterion's wording once per unit, 170,000 times at 10,000 units."""
     room = _room(width)
-    # In fifths of a letter every size is a whole number (a capital counts 1.4): bounds on
-    # them settle a text of one or two lines without a look at each word, exactly unless the
-    # room itself is within a hair of a whole number of fifths (the word-by-word sums'
-    # rounding could then decide a tie). Longer texts are counted word by word at once (the
-    # bounds would seldom settle them).
+    # In fifths of a letter every size is a whole number (a capital counts 1.4, see
+    # _counted_breaks): bounds on them settle a text of one or two lines without a look at each
+    # word, exactly. Word by word instead: a room within a hair of a whole number of fifths (a
+    # precaution: the old sums' rounding could decide a tie there; no text found where it
+    # does), an unbounded one, and longer texts (the bounds would seldom settle them).
     fifths = room * _FIFTHS
-    bounded = abs(fifths - round(fifths)) > 1e-6
+    bounded = math.isfinite(fifths) and abs(fifths - round(fifths)) > 1e-6
     n = 0
     for part in text.split("\n"):
         n += 1
@@ -90,6 +91,7 @@ def lines(text: str, width: float) -> int:
 
 
 _FIFTHS = 5
+_CAPITAL = 2  # fifths a capital weighs more than another letter (1.4 letters)
 
 
 def _bounded_breaks(part: str, fifths: float) -> int | None:
@@ -103,13 +105,13 @@ def _bounded_breaks(part: str, fifths: float) -> int | None:
     lengths = sum(map(len, words))
     capitals = len(_capitals().findall(part)) if not part.islower() else 0  # at most this many
     shortest = _FIFTHS * (lengths + len(words) - 1)  # the words one space apart, no capital counted
-    total = shortest + 2 * capitals
+    total = shortest + _CAPITAL * capitals
     if total <= fifths:
         return 0
     if shortest <= fifths:
         return None
     longest = max(map(len, words))
-    widest = min(7 * longest, _FIFTHS * longest + 2 * capitals)  # a capital weighs 7 fifths
+    widest = min((_FIFTHS + _CAPITAL) * longest, _FIFTHS * longest + _CAPITAL * capitals)
     if widest <= fifths and total + widest <= 2 * fifths:
         return 1
     return None
@@ -129,7 +131,7 @@ def _capitals() -> re.Pattern[str]:
 
 
 def _counted_breaks(part: str, room: float) -> int:
-    """The line breaks of _bisected_breaks, word by word: any word, any room."""
+    """The line breaks `part` needs in `room` letters, word by word: any word, any room."""
     n = 0
     used = 0.0
     for word in part.split():

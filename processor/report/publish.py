@@ -25,7 +25,7 @@ import shutil
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -341,14 +341,20 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
     chunks = WorkQueue(len(summary.units), PAGES_PER_CHUNK)
     parent = os.getpid()
 
-    def pages() -> None:
+    def shared(write: Callable[[], None]) -> None:
         try:
-            for indices in chunks:
-                write_pages(render_unit_pages(result, summary, names, indices), html_dir)
+            write()
         except OSError:
             if os.getpid() == parent:
                 raise
             sys.exit(1)  # a forked child: the parent writes the pages again and reports why
+
+    def pages() -> None:
+        def each_chunk() -> None:
+            for indices in chunks:
+                write_pages(render_unit_pages(result, summary, names, indices), html_dir)
+
+        shared(each_chunk)
 
     def workbook_pages_letters() -> None:
         write_workbook(result, summary, staging / workbook, [f"{HTML_DIR}/{n}" for n in names])
@@ -360,7 +366,7 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
 
     def season_pages_letters() -> None:
         documents.season()
-        index()
+        shared(index)
         pages()
         documents.letters()
 
