@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from processor.model.records import Unit
-from processor.text.normalise import abbreviation_key, exact_name_key, loose_name_key
+from processor.text.normalise import abbreviation_key, closest_names, exact_name_key, loose_name_key
 
 # strict to loose (processor/text/normalise.py): a stricter key always wins
 NAME_KEYS: tuple[Callable[[str], str], ...] = (exact_name_key, abbreviation_key, loose_name_key)
@@ -22,8 +22,7 @@ class NameIndex:
         self._made: list[dict[str, list[Unit]]] = []
 
     def level(self, depth: int) -> dict[str, list[Unit]]:
-        """The index under NAME_KEYS[depth] (the loosest: -1)."""
-        depth %= len(NAME_KEYS)
+        """The index under NAME_KEYS[depth]."""
         while len(self._made) <= depth:
             key_of = NAME_KEYS[len(self._made)]
             index: dict[str, list[Unit]] = {}
@@ -36,3 +35,9 @@ class NameIndex:
         """(key, index) strictest first, each index made only when the loop reaches it."""
         for depth, key_of in enumerate(NAME_KEYS):
             yield key_of, self.level(depth)
+
+    def near(self, name: str) -> list[Unit]:
+        """The roster units whose loose key is most like the name's, best first: the "did you
+        mean" of a name no key found."""
+        loose = self.level(len(NAME_KEYS) - 1)
+        return [unit for key in closest_names(loose_name_key(name), list(loose)) for unit in loose[key]]

@@ -25,7 +25,7 @@ from processor.model.records import Unit
 from processor.model.register import Recognition, unit_key
 from processor.model.rubric import AnyRubric, Rubric
 from processor.text.dates import format_vn_date, parse_vn_date
-from processor.text.normalise import closest_names, loose_name_key, match_key
+from processor.text.normalise import match_key
 from processor.text.wording import wording
 
 COLUMNS = {"code": "Mã đơn vị", "name": "Tên đơn vị", "year": "Năm", "level": "Mức độ", "klass": "Xếp loại",
@@ -159,10 +159,8 @@ class _RosterMatch:
                 return None
             if units:
                 return units[0]
-        loose = self.by_name.level(-1)
-        near = closest_names(loose_name_key(name), list(loose))
-        hint = f"tên gần giống: {_listing([u for k in near for u in loose[k]])}" if near \
-            else wording("report")["no_suggestion"]
+        near = self.by_name.near(name)
+        hint = f"tên gần giống: {_listing(near)}" if near else wording("report")["no_suggestion"]
         problems.append(f"tên đơn vị '{name}' không có trong danh sách đơn vị; {hint}; hãy ghi Mã đơn vị hoặc sửa tên")
         return None
 

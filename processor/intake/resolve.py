@@ -23,7 +23,7 @@ from processor.model.layout import Layout
 from processor.model.level_layout import LevelLayout
 from processor.model.records import OWN_OUTPUT, FileResult, Resolution, Unit, UnitResult, usable_report_date
 from processor.model.statuses import Choice, Outcome, Status
-from processor.text.normalise import closest_names, display_path, exact_name_key, loose_name_key, match_key
+from processor.text.normalise import display_path, exact_name_key, match_key
 from processor.text.wording import wording
 
 
@@ -153,10 +153,9 @@ def _match(result: FileResult, by_code: dict[str, Unit], by_name: NameIndex,
                 issues.append(make_issue("name-normalised-match", *where, gia_tri=result.name,
                                          mong_doi=found[0].name))
             return found[0], issues
-    loose = by_name.level(-1)
-    near = closest_names(loose_name_key(result.name), list(loose))
+    near = by_name.near(result.name)
     if near or not result.code:  # a coded file already has its code-not-in-roster warning
-        suggestions = _listing([u for key in near for u in loose[key]]) if near else wording("report")["no_suggestion"]
+        suggestions = _listing(near) if near else wording("report")["no_suggestion"]
         issues.append(make_issue("name-not-in-roster", *where, gia_tri=result.name, goi_y=suggestions))
     return None, issues
 
