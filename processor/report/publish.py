@@ -350,24 +350,21 @@ def _stage(result: BatchResult, summary: Summary, staging: Path, workbook: str, 
             sys.exit(1)  # a forked child: the parent writes the pages again and reports why
 
     def pages() -> None:
-        def each_chunk() -> None:
-            for indices in chunks:
-                write_pages(render_unit_pages(result, summary, names, indices), html_dir)
-
-        shared(each_chunk)
-
-    def workbook_pages_letters() -> None:
-        write_workbook(result, summary, staging / workbook, [f"{HTML_DIR}/{n}" for n in names])
-        pages()
-        documents.letters()
+        for indices in chunks:
+            write_pages(render_unit_pages(result, summary, names, indices), html_dir)
 
     def index() -> None:
         write_pages([render_index(result, summary, names)], html_dir)
 
+    def workbook_pages_letters() -> None:
+        write_workbook(result, summary, staging / workbook, [f"{HTML_DIR}/{n}" for n in names])
+        shared(pages)
+        documents.letters()
+
     def season_pages_letters() -> None:
         documents.season()
         shared(index)
-        pages()
+        shared(pages)
         documents.letters()
 
     if run_concurrently([workbook_pages_letters, season_pages_letters]):
