@@ -67,16 +67,13 @@ import gc
 import sys
 gc.disable()
 from pathlib import Path
-from python_calamine import CalamineWorkbook
+from bench.measure import floor_one, workbooks
 folder, count = Path(sys.argv[1]), int(sys.argv[3])
-files = sorted(str(p) for p in folder.rglob("*.xlsx"))
-def one(path):
-    workbook = CalamineWorkbook.from_path(path)
-    return sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+files = workbooks(folder)
 for path in files[:{warm}]:
-    one(path)
+    floor_one(path)
 for path in files[{warm}:{warm} + count]:
-    one(path)
+    floor_one(path)
 """.replace("{warm}", str(WARM_UP))
 
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 
-def _files(folder: Path) -> list[str]:
+def workbooks(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*.xlsx"))
 
 
-def _floor_one(path: str) -> int:
+def floor_one(path: str) -> int:
+    """The floor's work for one file (also what bench.instructions counts)."""
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(path)
@@ -84,7 +85,7 @@ def ours(folder: Path, roster: Path, out: Path, workers: int, rubric_id: str = "
 
 def _time_each(folder: Path, read_one: Callable[[str], int]) -> dict[str, float]:
     """A plain loop over the folder's workbooks, one process, as a simple script would do."""
-    files = _files(folder)
+    files = workbooks(folder)
     start = time.perf_counter()
     for path in files:
         read_one(path)
@@ -92,7 +93,7 @@ def _time_each(folder: Path, read_one: Callable[[str], int]) -> dict[str, float]
 
 
 def floor(folder: Path) -> dict[str, float]:
-    return _time_each(folder, _floor_one)
+    return _time_each(folder, floor_one)
 
 
 def baseline(folder: Path) -> dict[str, float]:
